@@ -1,0 +1,98 @@
+"""updatesrv: publish releases and known-issue notices to the desktop apps that need them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from . import settings
+from .db import configure_engine, reset_write_intent, set_write_intent
+from .db import db as _db  # keeps updatesrv.db naming the module (migrations import it)
+from .releases.storage import ArtifactStore
+from .stats.services import CheckRecorder
+from .updates.catalog import CatalogCache
+
+__all__ = ["create_app"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Runtime:
+    """Per-app objects that outlive a request. Held in ``app.extensions``, never globals."""
+
+    catalogs: CatalogCache
+    recorder: CheckRecorder
+    store: ArtifactStore
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    instance_path = os.environ.get("UPDATESRV_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+    app.config.from_object(settings)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("UPDATESRV")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if "SQLALCHEMY_ENGINES" not in (test_config or {}):
+        app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    _db.init_app(app)
+    with app.app_context():
+        for engine in _db.engines.values():
+            configure_engine(engine)
+
+    hash_key = app.config["INSTALL_HASH_KEY"] or hashlib.sha256(
+        b"install-id:" + str(app.config["SECRET_KEY"]).encode()).hexdigest()
+    artifacts_dir = Path(app.config["ARTIFACTS_DIR"])
+    if not artifacts_dir.is_absolute():
+        artifacts_dir = Path(app.instance_path) / artifacts_dir
+
+    def new_session() -> Any:
+        with app.app_context():
+            return _db.sessionmaker()
+
+    app.extensions["updatesrv"] = Runtime(
+        catalogs=CatalogCache(),
+        recorder=CheckRecorder(hash_key.encode(), new_session,
+                               float(app.config["STATS_FLUSH_INTERVAL"])),
+        store=ArtifactStore(artifacts_dir),
+    )
+
+    @app.before_request
+    def _mark_writes() -> None:
+        if request.method not in SAFE_METHODS:
+            g.write_intent_token = set_write_intent(True)
+
+    @app.teardown_request
+    def _unmark_writes(_exc: BaseException | None) -> None:
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            reset_write_intent(token)
+
+    from .api import register_api
+    from .errorhandlers import register_error_handlers
+    from .web import register_web
+
+    register_api(app)
+    register_web(app)
+    register_error_handlers(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def runtime(app: Flask) -> Runtime:
+    rt: Runtime = app.extensions["updatesrv"]
+    return rt

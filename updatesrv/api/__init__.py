@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1: public endpoints for clients and pages, vendor endpoints
+behind bearer tokens. Views parse, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .public import bp as public_bp
+from .vendor import bp as vendor_bp
+
+
+def register_api(app: Flask) -> None:
+    app.register_blueprint(public_bp)
+    app.register_blueprint(vendor_bp)

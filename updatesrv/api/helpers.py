@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, current_app, g, request
+
+from ..accounts.services import Actor, authenticate_token, token_actor
+from ..db import db
+from ..errors import InvalidInput, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def base_url() -> str:
+    configured = current_app.config.get("BASE_URL")
+    return (configured or request.host_url).rstrip("/")
+
+
+def json_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise InvalidInput("send a JSON object with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return body
+
+
+def json_response(body: Any, status: int = 200, *, cache_seconds: int | None = None,
+                  conditional: bool = False) -> Response:
+    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    response = Response(payload, status=status, mimetype="application/json")
+    if cache_seconds is not None:
+        response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    if conditional:
+        # The tag is the body's hash, so it changes exactly when the answer does —
+        # including when a scheduled release becomes visible.
+        response.set_etag(hashlib.sha256(payload).hexdigest()[:32])
+        response.make_conditional(request)
+    return response
+
+
+def bearer_actor(optional: bool = False) -> Actor | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        if optional:
+            return None
+        raise Unauthorized("send an API token as 'Authorization: Bearer <token>' "
+                           "(create one with 'updatesrv create-token VENDOR' or in the console)")
+    found = authenticate_token(db.session, token.strip())
+    if found is None:
+        if optional:
+            return None
+        raise Unauthorized("the API token is unknown or revoked")
+    return token_actor(found)
+
+
+def token_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.actor = bearer_actor()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, request
+
+from .. import runtime
+from ..db import db, utcnow
+from ..errors import InvalidInput, NotFound
+from ..products.services import get_product
+from ..releases.services import get_release, list_releases, release_to_dict
+from ..updates.catalog import Catalog
+from ..updates.decision import UpdateQuery, decide
+from ..updates.response import check_body
+from ..versions import parse_platform, parse_version
+from .helpers import base_url, bearer_actor, json_response
+
+bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
+
+INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+MAX_PER_PAGE = 100
+
+
+def _catalog(product: str) -> Catalog:
+    catalog = runtime(current_app).catalogs.get(db.session, product)
+    if catalog is None:
+        raise NotFound(f"no product {product!r}")
+    return catalog
+
+
+def _channel(catalog: Catalog) -> str:
+    channel = request.args.get("channel") or catalog.channels[0]
+    if channel not in catalog.channels:
+        raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}; "
+                           f"got {channel!r}", field="channel")
+    return channel
+
+
+def _platform() -> str | None:
+    value = request.args.get("platform")
+    return parse_platform(value) if value else None
+
+
+@bp.get("/products/<product>/check")
+def check(product: str) -> Response:
+    version = parse_version(request.args.get("version"))
+    catalog = _catalog(product)
+    channel = _channel(catalog)
+    platform = _platform()
+    install_id = request.args.get("install_id") or None
+    if install_id is not None and not INSTALL_ID_RE.match(install_id):
+        raise InvalidInput("install_id must be 1-128 characters of letters, digits, '_', '.', "
+                           "':' or '-'", field="install_id")
+    now = utcnow()
+    decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
+                                  install_id=install_id, now=now), catalog)
+    body = check_body(decision, catalog, channel, base_url(),
+                      int(current_app.config["CHECK_INTERVAL"]))
+    runtime(current_app).recorder.record(catalog.product_id, str(version), channel, platform,
+                                         install_id, now)
+    return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True)
+
+
+@bp.get("/products/<product>")
+def product_info(product: str) -> Response:
+    catalog = _catalog(product)
+    now = utcnow()
+    latest: dict[str, str | None] = {}
+    for channel in catalog.channels:
+        latest[channel] = next(
+            (r.version_text for r in catalog.releases
+             if r.channel == channel and not r.yanked and r.visible_at(now)), None)
+    body = {"slug": catalog.slug, "name": catalog.name, "channels": list(catalog.channels),
+            "latest": latest,
+            "minimum_supported_version": (str(catalog.minimum_supported)
+                                          if catalog.minimum_supported else None),
+            "support_url": catalog.support_url, "support_email": catalog.support_email,
+            "url": f"{base_url()}/p/{catalog.slug}/"}
+    return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True)
+
+
+def _page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 20))
+    except ValueError:
+        raise InvalidInput("page and per_page must be whole numbers") from None
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"page must be ≥ 1 and per_page between 1 and {MAX_PER_PAGE}")
+    return page, per_page
+
+
+def paginated(items: list[object], page: int, per_page: int, url: str) -> dict[str, object]:
+    total = len(items)
+    start = (page - 1) * per_page
+    last_page = max(1, -(-total // per_page))
+    return {
+        "page": page, "per_page": per_page, "total": total, "pages": last_page,
+        "next": f"{url}?page={page + 1}&per_page={per_page}" if page < last_page else None,
+        "prev": f"{url}?page={page - 1}&per_page={per_page}" if page > 1 else None,
+        "items": items[start:start + per_page],
+    }
+
+
+@bp.get("/products/<product>/releases")
+def releases(product: str) -> Response:
+    page, per_page = _page_args()
+    actor = bearer_actor(optional=True)
+    prod = get_product(db.session, product)
+    include_hidden = actor is not None and actor.vendor_id == prod.vendor_id
+    channel = request.args.get("channel") or None
+    rows = list_releases(db.session, prod, include_hidden=include_hidden, channel=channel)
+    base = base_url()
+    items: list[object] = [release_to_dict(r, base) for r in rows]
+    return json_response(paginated(items, page, per_page,
+                                   f"{base}/api/v1/products/{product}/releases"))
+
+
+@bp.get("/products/<product>/releases/<version>")
+def release_detail(product: str, version: str) -> Response:
+    """Public for published releases; a token of the owning vendor also sees drafts."""
+    actor = bearer_actor(optional=True)
+    prod = get_product(db.session, product)
+    release = get_release(db.session, prod, version)
+    owner = actor is not None and actor.vendor_id == prod.vendor_id
+    if not owner and not release.visible_at(utcnow()):
+        raise NotFound(f"{product} has no release {version!r}")
+    return json_response(release_to_dict(release, base_url()))

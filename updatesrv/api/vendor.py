@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, current_app, g, request
+
+from .. import runtime
+from ..accounts.services import Actor
+from ..audit.services import event_to_dict, list_events
+from ..db import db, utcnow
+from ..errors import InvalidInput
+from ..products.models import Product
+from ..products.services import create_product, get_product, product_to_dict, update_product
+from ..releases.services import (
+    add_external_artifact,
+    artifact_to_dict,
+    create_release,
+    get_release,
+    release_to_dict,
+    update_release,
+    upload_artifact,
+)
+from ..stats.services import active_installs, installs_by_version
+from .helpers import base_url, json_body, json_response, token_required
+
+bp = Blueprint("api_vendor", __name__, url_prefix="/api/v1")
+
+
+def _actor() -> Actor:
+    actor: Actor = g.actor
+    return actor
+
+
+def _own_product(slug: str) -> Product:
+    return get_product(db.session, slug, vendor_id=_actor().vendor_id)
+
+
+@bp.post("/products")
+@token_required
+def create_product_view() -> Response:
+    product = create_product(db.session, _actor(), json_body())
+    return json_response(product_to_dict(product), 201)
+
+
+@bp.get("/vendor/products")
+@token_required
+def list_products_view() -> Response:
+    from ..products.services import list_products
+
+    return json_response({"items": [product_to_dict(p) for p in
+                                    list_products(db.session, _actor().vendor_id)]})
+
+
+@bp.patch("/products/<product>")
+@token_required
+def update_product_view(product: str) -> Response:
+    updated = update_product(db.session, _actor(), _own_product(product), json_body())
+    return json_response(product_to_dict(updated))
+
+
+@bp.post("/products/<product>/releases")
+@token_required
+def create_release_view(product: str) -> Response:
+    release, created = create_release(db.session, _actor(), _own_product(product), json_body())
+    return json_response(release_to_dict(release, base_url()), 201 if created else 200)
+
+
+@bp.patch("/products/<product>/releases/<version>")
+@token_required
+def update_release_view(product: str, version: str) -> Response:
+    release = get_release(db.session, _own_product(product), version)
+    updated = update_release(db.session, _actor(), release, json_body())
+    return json_response(release_to_dict(updated, base_url()))
+
+
+@bp.post("/products/<product>/releases/<version>/artifacts")
+@token_required
+def add_artifact_view(product: str, version: str) -> Response:
+    """multipart/form-data (platform, file, signature?) uploads a file; a JSON body
+    registers an external URL with its size and sha256."""
+    release = get_release(db.session, _own_product(product), version)
+    if request.is_json:
+        artifact, created = add_external_artifact(db.session, _actor(), release, json_body())
+    else:
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput("send multipart/form-data with a 'file' part and a 'platform' "
+                               "field, or a JSON body with platform, url, size and sha256",
+                               field="file")
+        artifact, created = upload_artifact(
+            db.session, _actor(), release, runtime(current_app).store,
+            platform=request.form.get("platform"), stream=upload.stream,
+            filename=upload.filename, signature=request.form.get("signature"),
+            max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+    return json_response(artifact_to_dict(artifact, base_url()), 201 if created else 200)
+
+
+@bp.get("/products/<product>/stats")
+@token_required
+def stats_view(product: str) -> Response:
+    prod = _own_product(product)
+    try:
+        days = int(request.args.get("days", 30))
+    except ValueError:
+        raise InvalidInput("days must be a whole number", field="days") from None
+    if not 1 <= days <= 366:
+        raise InvalidInput("days must be between 1 and 366", field="days")
+    runtime(current_app).recorder.flush()
+    today = utcnow().date()
+    since = today - dt.timedelta(days=days - 1)
+    return json_response({
+        "product": prod.slug, "since": since.isoformat(), "until": today.isoformat(),
+        "days": installs_by_version(db.session, prod.id, since, today),
+        "active_installs": active_installs(db.session, prod.id, since),
+    })
+
+
+@bp.get("/audit")
+@token_required
+def audit_view() -> Response:
+    try:
+        limit = min(int(request.args.get("limit", 50)), 500)
+        offset = max(int(request.args.get("offset", 0)), 0)
+    except ValueError:
+        raise InvalidInput("limit and offset must be whole numbers") from None
+    events = list_events(db.session, _actor().vendor_id, limit=limit, offset=offset,
+                         object_type=request.args.get("object_type"),
+                         object_key=request.args.get("object"))
+    return json_response({"items": [event_to_dict(e) for e in events]})

@@ -1,0 +1,248 @@
+"""The ``updatesrv`` command: Flask's CLI group for this app, plus the commands an
+operator or a CI pipeline needs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import migrate
+from .db import db, write_intent
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """updatesrv: releases and known-issue notices for desktop apps.
+
+    The instance folder (database, uploads, config.py) is ./instance, or the directory
+    named by UPDATESRV_INSTANCE_PATH."""
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    migrate.upgrade(db.engine, revision)
+    click.echo(f"database at {migrate.current_revision(db.engine)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    migrate.downgrade(db.engine, revision)
+    click.echo(f"database at {migrate.current_revision(db.engine)}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+@with_appcontext
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration (developers): compares the models with the database."""
+    migrate.revision(db.engine, message, autogenerate)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    click.echo(migrate.current_revision(db.engine) or "empty database")
+
+
+def _ensure_instance_config(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    config = instance / "config.py"
+    if not config.exists() and "UPDATESRV_SECRET_KEY" not in os.environ:
+        config.write_text(
+            "# Written by 'updatesrv init'. See instance/config.example.py in the source tree\n"
+            "# for every setting. Keep this file private: the key signs console sessions.\n"
+            f"SECRET_KEY = {secrets.token_hex(32)!r}\n")
+        config.chmod(0o600)
+        click.echo(f"wrote {config} with a new random SECRET_KEY")
+
+
+@click.command("init")
+@click.option("--demo/--no-demo", default=False,
+              help="Seed a clearly marked demo product when the database is empty.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Create the instance folder, a secret key, the database schema and (with --demo)
+    sample data on an empty database."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _ensure_instance_config(app)
+    migrate.upgrade(db.engine)
+    click.echo(f"database ready at {migrate.current_revision(db.engine)}")
+    if demo:
+        from .demo import describe_demo, seed_demo
+
+        created = seed_demo(db.session, app)
+        click.echo(describe_demo(created))
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@click.command("create-vendor")
+@click.argument("slug")
+@click.option("--name", required=True, help="The vendor's display name.")
+@click.option("--email", required=True, help="E-mail of the vendor's first owner.")
+@click.option("--password-stdin", is_flag=True, help="Read the owner's password from stdin.")
+@with_appcontext
+def create_vendor_command(slug: str, name: str, email: str, password_stdin: bool) -> None:
+    """Create vendor SLUG with an owner account (an existing user becomes its owner)."""
+    from .accounts import services as accounts
+    from .accounts.models import User
+    from .errors import UpdatesrvError
+
+    try:
+        with write_intent():
+            vendor = accounts.create_vendor(db.session, slug, name)
+            user = db.session.scalar(sa.select(User).where(
+                User.email == accounts.normalise_email(email)))
+            if user is None:
+                user = accounts.create_user(db.session, email, _read_password(password_stdin))
+            accounts.add_member(db.session, user, vendor, "owner")
+    except UpdatesrvError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"created vendor {vendor.slug} with owner {user.email}")
+
+
+@click.command("create-token")
+@click.argument("vendor")
+@click.option("--name", default="cli", show_default=True)
+@click.option("--role", type=click.Choice(["viewer", "publisher", "owner"]),
+              default="publisher", show_default=True)
+@with_appcontext
+def create_token_command(vendor: str, name: str, role: str) -> None:
+    """Create an API token for VENDOR. The token is printed once, on the last line."""
+    from .accounts import services as accounts
+    from .errors import UpdatesrvError
+
+    try:
+        with write_intent():
+            token, plaintext = accounts.create_token(
+                db.session, accounts.get_vendor(db.session, vendor), name, role,
+                created_by="cli")
+    except UpdatesrvError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"token {token.name!r} ({token.role}) for {vendor}; it is shown only now:",
+               err=True)
+    click.echo(plaintext)
+
+
+@click.command("serve")
+@click.option("--bind", "-b", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--dev", is_flag=True, help="Flask's reloading development server.")
+@with_appcontext
+def serve_command(bind: str, workers: int, dev: bool) -> None:
+    """Serve the app: gunicorn with WORKERS processes, or the dev server with --dev."""
+    from .serve import run_dev, run_gunicorn
+
+    host, _, port = bind.rpartition(":")
+    if dev:
+        run_dev(host or "127.0.0.1", int(port))
+    else:
+        run_gunicorn(bind, workers)
+
+
+@click.command("publish")
+@click.option("--server", required=True, envvar="UPDATESRV_SERVER",
+              help="Base URL of the updatesrv server.")
+@click.option("--token", required=True, envvar="UPDATESRV_TOKEN",
+              help="Vendor API token (or UPDATESRV_TOKEN).")
+@click.option("--product", required=True)
+@click.option("--version", "version", required=True)
+@click.option("--channel", default=None)
+@click.option("--notes-file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--critical", is_flag=True)
+@click.option("--artifact", "artifacts", multiple=True, metavar="PLATFORM=PATH",
+              help="Upload PATH as the file for PLATFORM (repeatable).")
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ed25519 private key (PEM or base64) to sign each file with, locally.")
+@click.option("--draft", is_flag=True, help="Leave the release as a draft.")
+def publish_command(server: str, token: str, product: str, version: str, channel: str | None,
+                    notes_file: Path | None, critical: bool, artifacts: tuple[str, ...],
+                    signing_key: Path | None, draft: bool) -> None:
+    """Publish a release to a remote updatesrv from a CI pipeline. Safe to re-run."""
+    from .publish import Publisher, PublishError, load_private_key
+
+    parsed: list[tuple[str, Path]] = []
+    for item in artifacts:
+        platform, sep, path = item.partition("=")
+        if not sep or not platform or not path:
+            raise click.BadParameter(f"{item!r} is not PLATFORM=PATH", param_hint="--artifact")
+        if not Path(path).is_file():
+            raise click.BadParameter(f"{path} is not a file", param_hint="--artifact")
+        parsed.append((platform, Path(path)))
+    try:
+        key = load_private_key(signing_key) if signing_key else None
+        Publisher(server, token, product, echo=click.echo).publish(
+            version, channel=channel,
+            notes=notes_file.read_text(encoding="utf-8") if notes_file else None,
+            critical=critical, artifacts=parsed, draft=draft, signing_key=key)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("keygen")
+@click.argument("private_key_file", type=click.Path(dir_okay=False, path_type=Path))
+def keygen_command(private_key_file: Path) -> None:
+    """Create an Ed25519 signing key pair: the private key goes to PRIVATE_KEY_FILE (PEM),
+    the public key (for the product's signing_keys) is printed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from .publish import public_key_b64
+
+    if private_key_file.exists():
+        raise click.ClickException(f"{private_key_file} exists; refusing to overwrite a key")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(private_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    click.echo(public_key_b64(key))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Add the demo vendor and product if the database is empty."""
+    from .demo import describe_demo, seed_demo
+
+    click.echo(describe_demo(seed_demo(db.session, current_app._get_current_object())))  # type: ignore[attr-defined]
+
+
+COMMANDS = [db_group, init_command, create_vendor_command, create_token_command, serve_command,
+            publish_command, keygen_command, seed_demo_command]
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,124 @@
+"""Database plumbing shared by every domain package: the declarative base, the Flask
+extension, UTC timestamps and a portable upsert."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy_lite import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session
+
+db = SQLAlchemy(engine_options={"pool_pre_ping": True})
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# SQLite: transactions that will write start with BEGIN IMMEDIATE, so two writers queue on
+# the busy timeout instead of failing when a read lock cannot be upgraded.
+_write_intent: ContextVar[bool] = ContextVar("updatesrv_write_intent", default=False)
+
+
+@contextmanager
+def write_intent() -> Iterator[None]:
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def set_write_intent(value: bool) -> object:
+    return _write_intent.set(value)
+
+
+def reset_write_intent(token: Any) -> None:
+    _write_intent.reset(token)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """Stores naive UTC on every backend and always hands back aware UTC datetimes,
+    so SQLite and PostgreSQL compare and serialise times the same way."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+def configure_engine(engine: sa.Engine) -> None:
+    """SQLite needs WAL and a busy timeout so two gunicorn workers and the scheduler can
+    write without 'database is locked' errors, and foreign keys switched on."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling issues BEGIN lazily; take it over so that
+        # writers start with BEGIN IMMEDIATE and never deadlock on a lock upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
+           key: list[str], increment: dict[str, str] | None = None) -> None:
+    """INSERT … ON CONFLICT for SQLite and PostgreSQL: rows whose key exists either do
+    nothing or add to the given counter columns (``increment`` maps column → column)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only the two supported backends are tested
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    stmt = insert(table).values(rows)
+    if increment:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=key,
+            set_={col: table.c[col] + getattr(stmt.excluded, src) for col, src in increment.items()},
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=key)
+    session.execute(stmt)

@@ -1,0 +1,75 @@
+"""The demo product that ``make run`` shows on an empty database: clearly marked as demo
+data everywhere it appears, with real uploaded files so downloads work."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from .accounts import services as accounts
+from .accounts.models import Vendor
+from .db import write_intent
+from .products.models import Product
+from .products.services import create_product
+from .releases.services import create_release, get_release, update_release, upload_artifact
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # demo only: printed by make run, documented in README
+
+
+def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:
+    """Seeds when there is no vendor yet; returns what was created, or None."""
+    from . import runtime
+
+    if session.scalar(sa.select(sa.func.count()).select_from(Vendor)):
+        return None
+    with write_intent():
+        vendor = accounts.create_vendor(session, "demo", "Demo Vendor (sample data)")
+        user = accounts.create_user(session, DEMO_EMAIL, DEMO_PASSWORD, "Demo Owner")
+        accounts.add_member(session, user, vendor, "owner")
+        actor = accounts.Actor(vendor_id=vendor.id, role="owner", label="system (demo seed)")
+        product = create_product(session, actor, {
+            "slug": "ledgerly-demo", "name": "Ledgerly (demo)",
+            "support_url": "https://example.com/support", "notice_prefix": "LEDG"})
+        session.execute(sa.update(Product).where(Product.id == product.id).values(is_demo=True))
+        session.commit()
+        releases = [
+            ("1.4.2", "stable", "Older release kept for the demo.", False),
+            ("2.0.0", "stable", "## Ledgerly 2.0\n\n- New invoice designer\n- Licence renewal "
+             "from inside the app", False),
+            ("2.0.1", "stable", "## Fixes\n\n- After renewing the licence, Ledgerly no longer "
+             "reports *licence expired* (stale `license.cache`).", True),
+            ("2.1.0b1", "beta", "Beta of 2.1: multi-currency ledgers.", False),
+        ]
+        store = runtime(app).store
+        for version, channel, notes, critical in releases:
+            release, _ = create_release(session, actor, product, {
+                "version": version, "channel": channel, "notes": notes, "critical": critical,
+                "draft": True})
+            for platform in ("windows-x86_64", "macos-arm64", "linux-x86_64"):
+                payload = f"Ledgerly {version} for {platform} — demo file, not software\n"
+                upload_artifact(session, actor, release, store, platform=platform,
+                                stream=io.BytesIO(payload.encode() * 64),
+                                filename=f"ledgerly-{version}-{platform}.txt", signature=None,
+                                max_bytes=10**6)
+            update_release(session, actor, get_release(session, product, version),
+                           {"draft": False})
+        _, token = accounts.create_token(session, vendor, "demo token", "owner",
+                                         created_by="system (demo seed)")
+    return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "token": token,
+            "product": product.slug}
+
+
+def describe_demo(created: dict[str, Any] | None) -> str:
+    if created is None:
+        return "database already has data; no demo seeded"
+    return (
+        "Seeded the DEMO product 'ledgerly-demo' (sample data, clearly marked as such).\n"
+        f"  Vendor login:  {created['email']} / {created['password']}\n"
+        f"  API token (shown once): {created['token']}\n"
+        "  Try: curl 'http://127.0.0.1:5000/api/v1/products/ledgerly-demo/check"
+        "?version=2.0.0&platform=windows-x86_64'")

@@ -1,0 +1,60 @@
+"""Every failure reaches the caller as a clear message: application/problem+json under
+/api/ and /downloads/, a plain page elsewhere. Never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .errors import UpdatesrvError
+
+log = logging.getLogger(__name__)
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith(("/api/", "/downloads/"))
+
+
+def problem_response(status: int, title: str, detail: str, **extra: object) -> Response:
+    body = {"type": "about:blank" if not extra.get("type") else extra.pop("type"),
+            "title": title, "status": status, "detail": detail, **extra}
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def _render(status: int, title: str, detail: str, extra: dict[str, object]) -> Response:
+    if wants_problem_json():
+        return problem_response(status, title, detail, **extra)
+    html = render_template("error.html", status=status, title=title, detail=detail)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(UpdatesrvError)
+    def _domain_error(exc: UpdatesrvError) -> Response:
+        problem = exc.to_problem()
+        extra = {k: v for k, v in problem.items() if k not in ("title", "status", "detail")}
+        return _render(exc.status, exc.title, exc.detail, extra)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = app.config["MAX_UPLOAD_BYTES"]
+        return _render(413, "Content too large",
+                       f"the request is larger than the {limit} byte upload limit "
+                       "(MAX_UPLOAD_BYTES)", {})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        response = _render(status, exc.name, exc.description or exc.name, {})
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "Internal server error",
+                       "Something went wrong on our side; it has been logged.", {})

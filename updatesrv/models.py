@@ -1,0 +1,11 @@
+"""Imports every domain's models so metadata (and Alembic autogenerate) sees all tables."""
+
+from .accounts.models import ApiToken, Membership, User, Vendor
+from .audit.models import AuditEvent
+from .db import Base
+from .products.models import Product, SigningKey
+from .releases.models import Artifact, Release
+from .stats.models import CheckCount, InstallSeen
+
+__all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "InstallSeen",
+           "Membership", "Product", "Release", "SigningKey", "User", "Vendor"]

@@ -1,0 +1,9 @@
+from ..errors import Conflict, NotFound
+
+
+class ProductExists(Conflict):
+    pass
+
+
+class ProductNotFound(NotFound):
+    pass

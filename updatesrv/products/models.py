@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Vendor
+from ..db import Base, utcnow
+from ..versions import DEFAULT_CHANNELS
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendors.id", ondelete="CASCADE"),
+                                           index=True)
+    # Public URLs name products by slug alone (/p/ledgerly/), so slugs are global.
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    channels: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: list(DEFAULT_CHANNELS))
+    minimum_supported_version: Mapped[str | None] = mapped_column(sa.String(64))
+    support_url: Mapped[str | None] = mapped_column(sa.String(500))
+    support_email: Mapped[str | None] = mapped_column(sa.String(254))
+    notice_prefix: Mapped[str] = mapped_column(sa.String(16))
+    next_notice_number: Mapped[int] = mapped_column(default=1)
+    # Bumped in the same transaction as every change a client could see; web processes
+    # compare it to re-validate their cached catalog with one indexed read per request.
+    catalog_revision: Mapped[int] = mapped_column(default=1)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    vendor: Mapped[Vendor] = relationship()
+    signing_keys: Mapped[list[SigningKey]] = relationship(
+        back_populates="product", order_by="SigningKey.id", cascade="all, delete-orphan")
+
+    @property
+    def active_signing_keys(self) -> list[SigningKey]:
+        return [k for k in self.signing_keys if k.retired_at is None]
+
+
+class SigningKey(Base):
+    __tablename__ = "signing_keys"
+    __table_args__ = (sa.UniqueConstraint("product_id", "public_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    public_key: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]
+
+    product: Mapped[Product] = relationship(back_populates="signing_keys")

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..accounts.services import EMAIL_RE, Actor
+from ..audit import services as audit
+from ..db import utcnow
+from ..errors import InvalidInput
+from ..signing import parse_public_key
+from ..versions import parse_slug, parse_version
+from .errors import ProductExists, ProductNotFound
+from .models import Product, SigningKey
+
+NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
+EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
+                   "support_email", "notice_prefix")
+
+
+def default_notice_prefix(slug: str) -> str:
+    letters = re.sub(r"[^a-z0-9]", "", slug).upper()
+    prefix = letters[:4] or "ISSUE"
+    return prefix if prefix[0].isalpha() else "N" + prefix[:3]
+
+
+def bump_catalog(session: Session, product_id: int) -> None:
+    """Atomic increment in the caller's transaction: caches in every process notice."""
+    session.execute(sa.update(Product).where(Product.id == product_id)
+                    .values(catalog_revision=Product.catalog_revision + 1))
+
+
+def _parse_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
+        raise InvalidInput("name is required (at most 200 characters)", field="name")
+    return value.strip()
+
+
+def _parse_optional_version(value: object, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(parse_version(value, field))
+
+
+def _parse_support_url(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value) or len(value) > 500:
+        raise InvalidInput("support_url must be an http(s) URL", field="support_url")
+    return value
+
+
+def _parse_support_email(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not EMAIL_RE.match(value) or len(value) > 254:
+        raise InvalidInput("support_email must be an e-mail address", field="support_email")
+    return value
+
+
+def _parse_notice_prefix(value: object) -> str:
+    if not isinstance(value, str) or not NOTICE_PREFIX_RE.match(value):
+        raise InvalidInput("notice_prefix must be 1-12 capital letters or digits, starting with "
+                           "a letter (e.g. LEDG)", field="notice_prefix")
+    return value
+
+
+def product_to_dict(product: Product) -> dict[str, Any]:
+    return {
+        "slug": product.slug,
+        "name": product.name,
+        "channels": list(product.channels),
+        "minimum_supported_version": product.minimum_supported_version,
+        "support_url": product.support_url,
+        "support_email": product.support_email,
+        "notice_prefix": product.notice_prefix,
+        "signing_keys": [k.public_key for k in product.active_signing_keys],
+        "demo": product.is_demo,
+    }
+
+
+def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Product:
+    actor.require("owner")
+    unknown = set(data) - {"slug", *EDITABLE_FIELDS}
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+    slug = parse_slug(data.get("slug"))
+    product = Product(
+        vendor_id=actor.vendor_id, slug=slug, name=_parse_name(data.get("name")),
+        minimum_supported_version=_parse_optional_version(
+            data.get("minimum_supported_version"), "minimum_supported_version"),
+        support_url=_parse_support_url(data.get("support_url")),
+        support_email=_parse_support_email(data.get("support_email")),
+        notice_prefix=(_parse_notice_prefix(data["notice_prefix"]) if data.get("notice_prefix")
+                       else default_notice_prefix(slug)),
+    )
+    for key in _parse_keys(data.get("signing_keys", [])):
+        product.signing_keys.append(SigningKey(public_key=key))
+    session.add(product)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProductExists(f"a product with slug {slug!r} already exists",
+                            field="slug") from None
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="product.create",
+                 object_type="product", object_key=slug, after=product_to_dict(product))
+    session.commit()
+    return product
+
+
+def _parse_keys(value: object) -> list[str]:
+    if not isinstance(value, list):
+        raise InvalidInput("signing_keys must be a list of base64 Ed25519 public keys",
+                           field="signing_keys")
+    keys = [parse_public_key(v) for v in value]
+    return list(dict.fromkeys(keys))
+
+
+def update_product(session: Session, actor: Actor, product: Product,
+                   changes: dict[str, Any]) -> Product:
+    """Applies a partial update. ``signing_keys`` is the complete list of keys that should
+    be active: keys missing from it are retired (kept, for history), new ones added."""
+    if product.vendor_id != actor.vendor_id:
+        raise ProductNotFound(f"no product {product.slug!r}")
+    actor.require("owner")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")
+    before = product_to_dict(product)
+    if "name" in changes:
+        product.name = _parse_name(changes["name"])
+    if "minimum_supported_version" in changes:
+        product.minimum_supported_version = _parse_optional_version(
+            changes["minimum_supported_version"], "minimum_supported_version")
+    if "support_url" in changes:
+        product.support_url = _parse_support_url(changes["support_url"])
+    if "support_email" in changes:
+        product.support_email = _parse_support_email(changes["support_email"])
+    if "notice_prefix" in changes:
+        product.notice_prefix = _parse_notice_prefix(changes["notice_prefix"])
+    if "signing_keys" in changes:
+        wanted = _parse_keys(changes["signing_keys"])
+        now = utcnow()
+        by_key = {k.public_key: k for k in product.signing_keys}
+        for key in product.active_signing_keys:
+            if key.public_key not in wanted:
+                key.retired_at = now
+        for key_text in wanted:
+            existing = by_key.get(key_text)
+            if existing is None:
+                product.signing_keys.append(SigningKey(public_key=key_text))
+            else:
+                existing.retired_at = None
+    session.flush()
+    after = product_to_dict(product)
+    if after != before:
+        bump_catalog(session, product.id)
+        audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                     action="product.update", object_type="product", object_key=product.slug,
+                     before=before, after=after)
+    session.commit()
+    return product
+
+
+def get_product(session: Session, slug: str, *, vendor_id: int | None = None) -> Product:
+    """A product by slug; with ``vendor_id``, another vendor's product is 'not found'."""
+    stmt = sa.select(Product).where(Product.slug == slug).options(
+        selectinload(Product.signing_keys))
+    product = session.scalar(stmt)
+    if product is None or (vendor_id is not None and product.vendor_id != vendor_id):
+        raise ProductNotFound(f"no product {slug!r}")
+    return product
+
+
+def list_products(session: Session, vendor_id: int) -> list[Product]:
+    return list(session.scalars(sa.select(Product).where(Product.vendor_id == vendor_id)
+                                .order_by(Product.name)))
+
+
+def list_all_public_products(session: Session) -> list[Product]:
+    return list(session.scalars(sa.select(Product).order_by(Product.name)))

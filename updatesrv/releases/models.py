@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from ..products.models import Product
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (sa.UniqueConstraint("product_id", "version_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    version: Mapped[str] = mapped_column(sa.String(64))
+    # canonicalize_version(): PEP 440 equality, so 2.0 and 2.0.0 collide here.
+    version_key: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[str] = mapped_column(sa.String(32))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    critical: Mapped[bool] = mapped_column(default=False)
+    draft: Mapped[bool] = mapped_column(default=False)
+    yanked: Mapped[bool] = mapped_column(default=False)
+    yank_reason: Mapped[str | None] = mapped_column(sa.Text)
+    publish_at: Mapped[dt.datetime | None]
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    artifacts: Mapped[list[Artifact]] = relationship(
+        back_populates="release", order_by="Artifact.platform", cascade="all, delete-orphan")
+
+    def visible_at(self, now: dt.datetime) -> bool:
+        return (not self.draft and self.published_at is not None
+                and (self.publish_at is None or self.publish_at <= now))
+
+
+class Artifact(Base):
+    __tablename__ = "artifacts"
+    __table_args__ = (sa.UniqueConstraint("release_id", "platform"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(sa.ForeignKey("releases.id", ondelete="CASCADE"),
+                                            index=True)
+    platform: Mapped[str] = mapped_column(sa.String(64))
+    # Either an external URL, or a file uploaded to us (storage_path relative to the
+    # artifact store, filename as it will be downloaded).
+    url: Mapped[str | None] = mapped_column(sa.String(2000))
+    storage_path: Mapped[str | None] = mapped_column(sa.String(500))
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    release: Mapped[Release] = relationship(back_populates="artifacts")

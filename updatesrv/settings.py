@@ -1,0 +1,24 @@
+"""Defaults. Overridden, in order, by instance/config.py, UPDATESRV_* environment variables
+(values parsed as JSON where they parse, e.g. UPDATESRV_CHECK_INTERVAL=3600) and the test
+config. See instance/config.example.py for every setting with an explanation."""
+
+SECRET_KEY = "dev-only-not-secret"
+# Relative SQLite paths live in the instance folder. UPDATESRV_DATABASE_URL replaces this,
+# e.g. postgresql+psycopg://updatesrv@db.internal/updatesrv
+DATABASE_URL = "sqlite:///updatesrv.sqlite3"
+# Public URL of the server (behind a proxy or CDN); absolute links use the request's
+# own host when unset.
+BASE_URL = None
+# Uploaded artifacts; relative paths are inside the instance folder.
+ARTIFACTS_DIR = "artifacts"
+MAX_UPLOAD_BYTES = 2 * 1024**3
+# Clients are told to wait this long before asking again (seconds).
+CHECK_INTERVAL = 86400
+# Cache-Control max-age of the public check and product endpoints (seconds).
+CHECK_MAX_AGE = 60
+# Check statistics are buffered in memory and written this often (seconds; 0 = only when
+# flushed explicitly, as the tests do).
+STATS_FLUSH_INTERVAL = 5.0
+# Key for hashing install ids; derived from SECRET_KEY when unset.
+INSTALL_HASH_KEY = None
+DEMO_BANNER = True

@@ -1,0 +1,134 @@
+"""An immutable, per-product snapshot of everything the update decision needs, cached in
+each web process and re-validated per request against ``products.catalog_revision``
+(one indexed read) — Balrog's "cache big objects long, re-validate a cheap counter"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from packaging.version import Version
+from sqlalchemy.orm import Session, selectinload
+
+from ..products.models import Product
+from ..releases.models import Release
+from ..versions import ANY_PLATFORM, version_key
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogArtifact:
+    platform: str
+    # Absolute for external files; a path below the server's base URL for uploads.
+    url: str
+    external: bool
+    size: int
+    sha256: str
+    signature: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRelease:
+    version: Version
+    version_text: str
+    channel: str
+    critical: bool
+    yanked: bool
+    notes: str
+    published_at: dt.datetime
+    publish_at: dt.datetime | None
+    artifacts: Mapping[str, CatalogArtifact]
+
+    def visible_at(self, now: dt.datetime) -> bool:
+        return self.publish_at is None or self.publish_at <= now
+
+    def artifact_for(self, platform: str | None) -> CatalogArtifact | None:
+        if platform is not None and platform in self.artifacts:
+            return self.artifacts[platform]
+        return self.artifacts.get(ANY_PLATFORM)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    product_id: int
+    slug: str
+    name: str
+    revision: int
+    channels: tuple[str, ...]
+    minimum_supported: Version | None
+    # Published releases (drafts never enter), newest version first; scheduled ones are
+    # included and filtered by time when a request is answered.
+    releases: tuple[CatalogRelease, ...]
+    by_key: Mapping[str, CatalogRelease] = field(repr=False)
+    support_url: str | None = None
+    support_email: str | None = None
+
+    def channels_up_to(self, channel: str) -> frozenset[str]:
+        """The channel and every more stable one: a beta install also gets stable."""
+        return frozenset(self.channels[: self.channels.index(channel) + 1])
+
+    def release(self, version: Version) -> CatalogRelease | None:
+        return self.by_key.get(version_key(version))
+
+
+def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
+    rows = session.scalars(
+        sa.select(Release)
+        .where(Release.product_id == product.id, Release.draft.is_(False),
+               Release.published_at.is_not(None))
+        .options(selectinload(Release.artifacts)))
+    releases = []
+    for r in rows:
+        artifacts = {
+            a.platform: CatalogArtifact(
+                platform=a.platform,
+                url=a.url or f"/downloads/{product.slug}/{r.version}/{a.platform}/{a.filename}",
+                external=a.url is not None, size=a.size, sha256=a.sha256,
+                signature=a.signature)
+            for a in r.artifacts
+        }
+        assert r.published_at is not None
+        releases.append(CatalogRelease(
+            version=Version(r.version), version_text=r.version, channel=r.channel,
+            critical=r.critical, yanked=r.yanked, notes=r.notes, published_at=r.published_at,
+            publish_at=r.publish_at, artifacts=artifacts))
+    releases.sort(key=lambda r: r.version, reverse=True)
+    minimum = product.minimum_supported_version
+    return Catalog(
+        product_id=product.id, slug=product.slug, name=product.name, revision=revision,
+        channels=tuple(product.channels),
+        minimum_supported=Version(minimum) if minimum else None,
+        releases=tuple(releases),
+        by_key={version_key(r.version): r for r in releases},
+        support_url=product.support_url, support_email=product.support_email)
+
+
+class CatalogCache:
+    """Per-process cache, owned by the app (``app.extensions``), never a module global."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Catalog] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, slug: str) -> Catalog | None:
+        row = session.execute(sa.select(Product.id, Product.catalog_revision)
+                              .where(Product.slug == slug)).first()
+        if row is None:
+            return None
+        cached = self._entries.get(slug)
+        if cached is not None and cached.revision == row.catalog_revision:
+            return cached
+        product = session.get(Product, row.id)
+        assert product is not None
+        catalog = load_catalog(session, product, row.catalog_revision)
+        with self._lock:
+            current = self._entries.get(slug)
+            if current is None or current.revision <= catalog.revision:
+                self._entries[slug] = catalog
+        return catalog
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,99 @@
+"""The update decision: a pure function of (query, catalog). It knows nothing of Flask,
+the database or the clock — the caller passes ``now`` — so every rule is testable in a
+table and every process answers the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+from .catalog import Catalog, CatalogArtifact, CatalogRelease
+
+
+@dataclass(frozen=True)
+class UpdateQuery:
+    version: Version
+    channel: str
+    platform: str | None
+    now: dt.datetime
+    install_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InstalledStatus:
+    version: Version
+    known: bool
+    yanked: bool
+    supported: bool
+
+
+@dataclass(frozen=True)
+class Offer:
+    release: CatalogRelease
+    artifact: CatalogArtifact
+    critical: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    installed: InstalledStatus
+    update: Offer | None
+
+
+def eligible_artifact(release: CatalogRelease, catalog: Catalog, channels: frozenset[str],
+                      platform: str | None, now: dt.datetime) -> CatalogArtifact | None:
+    """The one eligibility rule: published and visible now, not yanked, on the install's
+    channel or a more stable one, not below the minimum supported version, and with a file
+    for the install's platform (or for 'any'). Returns that file, or None."""
+    if release.yanked or release.channel not in channels or not release.visible_at(now):
+        return None
+    if catalog.minimum_supported is not None and release.version < catalog.minimum_supported:
+        return None
+    return release.artifact_for(platform)
+
+
+def installed_status(query: UpdateQuery, catalog: Catalog) -> InstalledStatus:
+    release = catalog.release(query.version)
+    known = release is not None and release.visible_at(query.now)
+    return InstalledStatus(
+        version=query.version,
+        known=known,
+        yanked=known and release is not None and release.yanked,
+        supported=catalog.minimum_supported is None
+        or query.version >= catalog.minimum_supported)
+
+
+def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
+    channels = catalog.channels_up_to(query.channel)
+    installed = installed_status(query, catalog)
+    # A yanked install is offered the best release even if that is a downgrade.
+    must_leave = installed.yanked
+    offer_index: int | None = None
+    artifact: CatalogArtifact | None = None
+    # Newest first, so the common case stops after a release or two whatever the catalog size.
+    for index, release in enumerate(catalog.releases):
+        if not must_leave and release.version <= query.version:
+            break
+        artifact = eligible_artifact(release, catalog, channels, query.platform, query.now)
+        if artifact is not None:
+            offer_index = index
+            break
+    if offer_index is None or artifact is None:
+        return Decision(installed=installed, update=None)
+
+    offered = catalog.releases[offer_index]
+    critical = installed.yanked or not installed.supported
+    if not critical:
+        # Any eligible release between the installed one and the offer that is critical
+        # makes the jump critical: skipping it must not hide it.
+        for release in catalog.releases[offer_index:]:
+            if release.version <= query.version:
+                break
+            if release.critical and eligible_artifact(release, catalog, channels,
+                                                      query.platform, query.now):
+                critical = True
+                break
+    return Decision(installed=installed,
+                    update=Offer(release=offered, artifact=artifact, critical=critical))

@@ -1,0 +1,84 @@
+"""Every version, specifier, channel and platform string enters the system through here.
+All ordering is PEP 440 via ``packaging``; nothing compares version strings by hand."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_version
+from packaging.version import InvalidVersion, Version
+
+from .errors import InvalidInput
+
+PLATFORM_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+ANY_PLATFORM = "any"
+DEFAULT_CHANNELS = ("stable", "beta", "nightly")
+
+
+def parse_version(value: object, field: str = "version") -> Version:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required and must be a string such as '2.0.1'", field=field)
+    if len(value) > 64:
+        raise InvalidInput(f"{field} is longer than 64 characters", field=field)
+    try:
+        return Version(value.strip())
+    except InvalidVersion:
+        raise InvalidInput(
+            f"{field} {value!r} is not a valid PEP 440 version "
+            "(examples: 2.0, 2.0.1, 2.1rc1, 2.1.0.dev3, 2.0.post1)",
+            field=field,
+        ) from None
+
+
+def version_key(version: Version) -> str:
+    """The identity of a version under PEP 440 equality: 2.0 and 2.0.0 share a key."""
+    return canonicalize_version(version)
+
+
+def parse_specifier(value: object, field: str = "affected") -> SpecifierSet:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required, e.g. '>=2.0,<2.0.1'", field=field)
+    if len(value) > 500:
+        raise InvalidInput(f"{field} is longer than 500 characters", field=field)
+    try:
+        spec = SpecifierSet(value.strip())
+    except InvalidSpecifier as exc:
+        raise InvalidInput(
+            f"{field} {value!r} is not a valid version specifier: {exc}. "
+            "Use comma-separated clauses such as '>=2.0,<2.0.1', '==2.0.*' or '~=1.4'",
+            field=field,
+        ) from None
+    if not list(spec):
+        raise InvalidInput(f"{field} must name at least one clause, e.g. '>=2.0,<2.0.1'",
+                           field=field)
+    return spec
+
+
+def parse_platform(value: object, field: str = "platform") -> str:
+    if not isinstance(value, str) or not PLATFORM_RE.match(value):
+        raise InvalidInput(
+            f"{field} must be 1-64 characters of a-z, 0-9, '_' or '-' "
+            f"(e.g. windows-x86_64, macos-arm64, linux-x86_64, any); got {value!r}",
+            field=field,
+        )
+    return value
+
+
+def parse_slug(value: object, field: str = "slug") -> str:
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise InvalidInput(
+            f"{field} must be 1-64 lowercase letters, digits or '-', starting and ending with "
+            f"a letter or digit; got {value!r}",
+            field=field,
+        )
+    return value
+
+
+def parse_channel_name(value: object, field: str = "channel") -> str:
+    if not isinstance(value, str) or not CHANNEL_RE.match(value):
+        raise InvalidInput(f"{field} must be a channel name such as 'stable'; got {value!r}",
+                           field=field)
+    return value

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from flask import Flask
+
+from ..markdown import render_markdown
+from ..timeutil import rfc3339
+from .downloads import bp as downloads_bp
+from .public import bp as public_bp
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(public_bp)
+    app.register_blueprint(downloads_bp)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["rfc3339"] = rfc3339
+    app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda d: d.strftime("%Y-%m-%d %H:%M UTC") if d else "")
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                "form-action 'self'")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
