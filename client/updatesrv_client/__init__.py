@@ -1,0 +1,42 @@
+"""Client for updatesrv: "is there an update for me, and which known issues affect my
+version?" Small on purpose, safe to embed: every call has a timeout, every failure is an
+``UpdateCheckError``, and ``check_for_updates`` never raises at all."""
+
+from ._client import (
+    CheckResult,
+    Installed,
+    Notice,
+    Update,
+    UpdateClient,
+    check_for_updates,
+    default_platform,
+)
+from .errors import (
+    DownloadError,
+    IntegrityError,
+    NetworkError,
+    ProductNotFound,
+    RequestRejected,
+    ServerError,
+    SignatureError,
+    UpdateCheckError,
+)
+
+__all__ = [
+    "CheckResult",
+    "DownloadError",
+    "Installed",
+    "IntegrityError",
+    "NetworkError",
+    "Notice",
+    "ProductNotFound",
+    "RequestRejected",
+    "ServerError",
+    "SignatureError",
+    "Update",
+    "UpdateCheckError",
+    "UpdateClient",
+    "check_for_updates",
+    "default_platform",
+]
+__version__ = "0.1.0"
