@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .openapi import bp as openapi_bp
 from .public import bp as public_bp
 from .vendor import bp as vendor_bp
 
 
 def register_api(app: Flask) -> None:
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(vendor_bp)

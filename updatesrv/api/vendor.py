@@ -106,6 +106,9 @@ def stats_view(product: str) -> Response:
     if not 1 <= days <= 366:
         raise InvalidInput("days must be between 1 and 366", field="days")
     runtime(current_app).recorder.flush()
+    # Start a new read transaction so the counts just flushed are visible (SQLite
+    # keeps the snapshot the request's transaction began with).
+    db.session.commit()
     today = utcnow().date()
     since = today - dt.timedelta(days=days - 1)
     return json_response({

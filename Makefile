@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+BIND ?= 127.0.0.1:5000
+
+.PHONY: run test test-postgres lint bench clean
+
+$(STAMP): pyproject.toml client/pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "updatesrv needs Python 3.11+"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e './client[signatures]' -e '.[dev]'
+	touch $(STAMP)
+
+## Create the virtualenv, the SQLite database (with a demo product when empty), and serve.
+run: $(STAMP)
+	$(BIN)/updatesrv init --demo
+	@echo
+	@echo "  updatesrv on http://$(BIND)/  (demo product: http://$(BIND)/p/ledgerly-demo/)"
+	@echo "  demo vendor login: demo@example.com / demo-password"
+	@echo
+	$(BIN)/updatesrv serve --bind $(BIND)
+
+## Create the virtualenv and run the whole suite (SQLite; set UPDATESRV_TEST_DATABASE_URL for PostgreSQL).
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	UPDATESRV_TEST_DATABASE_URL=$${UPDATESRV_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1/test} \
+		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check updatesrv client tests benchmarks
+	$(BIN)/mypy
+
+## Throughput of the check endpoint vs. a trivial route, under gunicorn, driven by wrk.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/check_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

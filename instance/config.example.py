@@ -1,0 +1,27 @@
+# updatesrv settings. Copy to instance/config.py (or set UPDATESRV_<NAME> env vars; values
+# are parsed as JSON when they parse, so UPDATESRV_CHECK_INTERVAL=3600 is a number).
+
+# Signs console sessions and derives the install-id hashing key. Keep it secret and stable.
+SECRET_KEY = "change-me"
+
+# Database. Default: SQLite in this folder. For several web processes on several hosts:
+# DATABASE_URL = "postgresql+psycopg://updatesrv:password@db.internal/updatesrv"
+DATABASE_URL = "sqlite:///updatesrv.sqlite3"
+
+# The public URL clients reach (behind a proxy or CDN). Absolute links in API answers use it;
+# unset, they use the host of each request.
+# BASE_URL = "https://updates.example.com"
+
+# Uploaded release files (relative paths are inside this folder) and the size limit.
+ARTIFACTS_DIR = "artifacts"
+MAX_UPLOAD_BYTES = 2 * 1024**3
+
+# Seconds clients wait before asking again, and the Cache-Control max-age of public answers.
+CHECK_INTERVAL = 86400
+CHECK_MAX_AGE = 60
+
+# Check statistics are buffered per process and written this often (seconds).
+STATS_FLUSH_INTERVAL = 5.0
+
+# Show the "demo data" banner on the demo product's pages.
+DEMO_BANNER = True

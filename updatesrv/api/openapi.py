@@ -1,0 +1,262 @@
+"""The OpenAPI 3.1 description of /api/v1. A test walks the app's URL map and fails when a
+route is missing here, so the document stays true."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from .helpers import base_url, json_response
+
+bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+PROBLEM = {"description": "Error", "content": {"application/problem+json": {
+    "schema": _ref("Problem")}}}
+ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "404": PROBLEM, "409": PROBLEM}
+PRODUCT = {"name": "product", "in": "path", "required": True, "schema": {"type": "string"}}
+VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "PEP 440 version; 2.0 and 2.0.0 name the same release"}
+NOTICE_ID = {"name": "notice_id", "in": "path", "required": True,
+             "schema": {"type": "string", "example": "LEDG-2026-0007"}}
+CHANNEL = {"name": "channel", "in": "path", "required": True, "schema": {"type": "string"}}
+SECURE = [{"bearer": []}]
+
+
+def _q(name: str, description: str, required: bool = False,
+       schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+PAGE = [_q("page", "1-based page", schema={"type": "integer", "minimum": 1}),
+        _q("per_page", "items per page", schema={"type": "integer", "maximum": 100})]
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                               "status": {"type": "integer"}, "detail": {"type": "string"},
+                               "field": {"type": "string"}}},
+    "Download": {"type": "object", "required": ["url", "size", "sha256", "signature"],
+                 "properties": {"url": {"type": "string", "format": "uri"},
+                                "size": {"type": "integer"}, "sha256": {"type": "string"},
+                                "signature": {"type": ["string", "null"],
+                                              "description": "base64 Ed25519 over the file"}}},
+    "Update": {"type": "object",
+               "required": ["version", "channel", "published_at", "critical", "notes",
+                            "notes_url", "download"],
+               "properties": {"version": {"type": "string"}, "channel": {"type": "string"},
+                              "published_at": {"type": "string", "format": "date-time"},
+                              "critical": {"type": "boolean"}, "notes": {"type": "string"},
+                              "notes_url": {"type": "string", "format": "uri"},
+                              "download": _ref("Download")}},
+    "DeliveredNotice": {
+        "type": "object",
+        "required": ["id", "revision", "title", "summary", "severity", "status", "platforms",
+                     "workaround", "fixed_in", "fix_available", "url", "support_url",
+                     "updated_at"],
+        "properties": {"id": {"type": "string"}, "revision": {"type": "integer"},
+                       "title": {"type": "string"}, "summary": {"type": "string"},
+                       "severity": {"enum": ["critical", "major", "minor", "info"]},
+                       "status": {"enum": ["investigating", "confirmed", "workaround",
+                                           "fixed", "withdrawn"]},
+                       "platforms": {"type": "array", "items": {"type": "string"}},
+                       "workaround": {"type": "string", "description": "Markdown"},
+                       "fixed_in": {"type": ["string", "null"]},
+                       "fix_available": {"type": "boolean"},
+                       "url": {"type": "string", "format": "uri"},
+                       "support_url": {"type": ["string", "null"]},
+                       "updated_at": {"type": "string", "format": "date-time"}}},
+    "CheckResponse": {
+        "type": "object",
+        "required": ["product", "channel", "installed", "update", "notices",
+                     "check_again_after"],
+        "properties": {
+            "product": {"type": "string"}, "channel": {"type": "string"},
+            "installed": {"type": "object", "required": ["version", "known", "yanked",
+                                                         "supported"],
+                          "properties": {"version": {"type": "string"},
+                                         "known": {"type": "boolean"},
+                                         "yanked": {"type": "boolean"},
+                                         "supported": {"type": "boolean"}}},
+            "update": {"oneOf": [{"type": "null"}, _ref("Update")]},
+            "notices": {"type": "array", "items": _ref("DeliveredNotice")},
+            "check_again_after": {"type": "integer", "description": "seconds"}}},
+    "Artifact": {"type": "object", "required": ["platform", "url", "size", "sha256"],
+                 "properties": {"platform": {"type": "string", "pattern": "^[a-z0-9_-]+$"},
+                                "url": {"type": "string", "format": "uri"},
+                                "size": {"type": "integer", "minimum": 0},
+                                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                "signature": {"type": ["string", "null"]},
+                                "uploaded": {"type": "boolean", "readOnly": True}}},
+    "Release": {"type": "object",
+                "properties": {"version": {"type": "string"}, "channel": {"type": "string"},
+                               "notes": {"type": "string"}, "critical": {"type": "boolean"},
+                               "draft": {"type": "boolean"}, "yanked": {"type": "boolean"},
+                               "yank_reason": {"type": ["string", "null"]},
+                               "publish_at": {"type": ["string", "null"],
+                                              "format": "date-time"},
+                               "published_at": {"type": ["string", "null"],
+                                                "format": "date-time", "readOnly": True},
+                               "url": {"type": "string", "readOnly": True},
+                               "artifacts": {"type": "array", "items": _ref("Artifact")}}},
+    "ReleaseCreate": {"type": "object", "required": ["version"],
+                      "properties": {"version": {"type": "string"},
+                                     "channel": {"type": "string"},
+                                     "notes": {"type": "string"},
+                                     "critical": {"type": "boolean"},
+                                     "draft": {"type": "boolean"},
+                                     "publish_at": {"type": "string", "format": "date-time"},
+                                     "artifacts": {"type": "array",
+                                                   "items": _ref("Artifact")}}},
+    "ReleasePatch": {"type": "object",
+                     "properties": {"notes": {"type": "string"},
+                                    "critical": {"type": "boolean"},
+                                    "draft": {"const": False},
+                                    "yanked": {"type": "boolean"},
+                                    "yank_reason": {"type": "string"},
+                                    "publish_at": {"type": ["string", "null"]}}},
+    "Product": {"type": "object",
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                               "channels": {"type": "array", "items": {"type": "string"}},
+                               "minimum_supported_version": {"type": ["string", "null"]},
+                               "support_url": {"type": ["string", "null"]},
+                               "support_email": {"type": ["string", "null"]},
+                               "notice_prefix": {"type": "string"},
+                               "signing_keys": {"type": "array",
+                                                "items": {"type": "string"}}}},
+    "Page": {"type": "object",
+             "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"},
+                            "total": {"type": "integer"}, "pages": {"type": "integer"},
+                            "next": {"type": ["string", "null"]},
+                            "prev": {"type": ["string", "null"]},
+                            "items": {"type": "array"}}},
+}
+
+
+def _paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/api/v1/openapi.json": {"get": {
+            "summary": "This document", "operationId": "openapi",
+            "responses": {"200": _json({"type": "object"})}}},
+        "/api/v1/products": {"post": {
+            "summary": "Create a product (owner token)", "operationId": "createProduct",
+            "security": SECURE,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("Product")}}},
+            "responses": {"201": _json(_ref("Product"), "Created"), **ERRORS}}},
+        "/api/v1/vendor/products": {"get": {
+            "summary": "The token's vendor's products", "operationId": "listOwnProducts",
+            "security": SECURE,
+            "responses": {"200": _json({"type": "object"}), **ERRORS}}},
+        "/api/v1/products/{product}": {
+            "parameters": [PRODUCT],
+            "get": {"summary": "Public product info: channels and latest version per channel",
+                    "operationId": "getProduct",
+                    "responses": {"200": _json({"type": "object"}), "404": PROBLEM}},
+            "patch": {"summary": "Change a product (owner token); signing_keys is the full "
+                      "list of active keys", "operationId": "updateProduct",
+                      "security": SECURE,
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": _ref("Product")}}},
+                      "responses": {"200": _json(_ref("Product")), **ERRORS}}},
+        "/api/v1/products/{product}/check": {"get": {
+            "summary": "Is there an update for this install, and which notices affect it?",
+            "operationId": "check", "parameters": [
+                PRODUCT, _q("version", "installed PEP 440 version", True),
+                _q("channel", "default: the product's most stable channel"),
+                _q("platform", "e.g. windows-x86_64; without it only 'any' files count"),
+                _q("install_id", "opaque random id kept by the client"),
+                {"name": "If-None-Match", "in": "header", "required": False,
+                 "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("CheckResponse")),
+                          "304": {"description": "Not modified"}, "400": PROBLEM,
+                          "404": PROBLEM}}},
+        "/api/v1/products/{product}/releases": {
+            "parameters": [PRODUCT],
+            "get": {"summary": "Releases, newest first (a vendor token also sees drafts)",
+                    "operationId": "listReleases",
+                    "parameters": [*PAGE, _q("channel", "only this channel")],
+                    "responses": {"200": _json(_ref("Page")), "400": PROBLEM,
+                                  "404": PROBLEM}},
+            "post": {"summary": "Create a release; an identical retry answers 200",
+                     "operationId": "createRelease", "security": SECURE,
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": _ref("ReleaseCreate")}}},
+                     "responses": {"201": _json(_ref("Release"), "Created"),
+                                   "200": _json(_ref("Release"), "Identical retry"),
+                                   **ERRORS}}},
+        "/api/v1/products/{product}/releases/{version}": {
+            "parameters": [PRODUCT, VERSION],
+            "get": {"summary": "One release", "operationId": "getRelease",
+                    "responses": {"200": _json(_ref("Release")), "404": PROBLEM}},
+            "patch": {"summary": "Publish a draft, edit notes, flag critical, yank/un-yank",
+                      "operationId": "updateRelease", "security": SECURE,
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": _ref("ReleasePatch")}}},
+                      "responses": {"200": _json(_ref("Release")), **ERRORS}}},
+        "/api/v1/products/{product}/releases/{version}/artifacts": {
+            "parameters": [PRODUCT, VERSION],
+            "post": {"summary": "Upload a file for a platform, or register an external URL",
+                     "operationId": "addArtifact", "security": SECURE,
+                     "requestBody": {"required": True, "content": {
+                         "multipart/form-data": {"schema": {
+                             "type": "object", "required": ["platform", "file"],
+                             "properties": {"platform": {"type": "string"},
+                                            "file": {"type": "string",
+                                                     "contentMediaType":
+                                                         "application/octet-stream"},
+                                            "signature": {"type": "string"}}}},
+                         "application/json": {"schema": _ref("Artifact")}}},
+                     "responses": {"201": _json(_ref("Artifact"), "Created"),
+                                   "200": _json(_ref("Artifact"), "Already there"),
+                                   "413": PROBLEM, **ERRORS}}},
+        "/api/v1/products/{product}/stats": {"get": {
+            "summary": "Checks and distinct installs per version per day (vendor token)",
+            "operationId": "stats", "security": SECURE,
+            "parameters": [PRODUCT, _q("days", "1-366, default 30",
+                                       schema={"type": "integer"})],
+            "responses": {"200": _json({"type": "object"}), **ERRORS}}},
+        "/api/v1/audit": {"get": {
+            "summary": "The vendor's audit log, newest first", "operationId": "audit",
+            "security": SECURE,
+            "parameters": [_q("limit", "at most 500", schema={"type": "integer"}),
+                           _q("offset", "skip", schema={"type": "integer"}),
+                           _q("object_type", "release, product, notice, token"),
+                           _q("object", "e.g. ledgerly/2.0.1")],
+            "responses": {"200": _json({"type": "object"}), **ERRORS}}},
+    }
+    paths.update(EXTRA_PATHS)
+    return paths
+
+
+# Other domains (notices, rollouts) add their paths here when their routes are registered.
+EXTRA_PATHS: dict[str, Any] = {}
+
+
+def document(server_url: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "updatesrv API", "version": "1",
+                 "description": "Public endpoints need no authentication. Vendor endpoints "
+                                "take 'Authorization: Bearer <token>'. Errors are RFC 9457 "
+                                "application/problem+json."},
+        "servers": [{"url": server_url}],
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(document(base_url()), cache_seconds=300)
