@@ -117,7 +117,8 @@ def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
     if increment:
         stmt = stmt.on_conflict_do_update(
             index_elements=key,
-            set_={col: table.c[col] + getattr(stmt.excluded, src) for col, src in increment.items()},
+            set_={col: table.c[col] + getattr(stmt.excluded, src)
+                  for col, src in increment.items()},
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=key)

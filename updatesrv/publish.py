@@ -64,8 +64,9 @@ class MultipartUpload:
         head += (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; "
                  f"filename=\"{path.name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
                  ).encode()
-        self._parts = [head, path, f"\r\n--{self.boundary}--\r\n".encode()]
-        self.len = len(head) + path.stat().st_size + len(self._parts[2])  # type: ignore[arg-type]
+        tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self._parts: list[bytes | Path] = [head, path, tail]
+        self.len = len(head) + path.stat().st_size + len(tail)
         self._progress = progress
         self._index = 0
         self._fh: Any = None

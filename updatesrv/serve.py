@@ -24,12 +24,16 @@ def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None) -
 
     apps: list[Flask] = []
 
-    class UpdatesrvGunicorn(BaseApplication):  # type: ignore[misc]
+    def flush_all(_server: object, _worker: object) -> None:
+        for app in apps:
+            _flush_stats(app)
+
+    class UpdatesrvGunicorn(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": bind, "workers": workers, "worker_class": "gthread", "threads": 4,
                 "keepalive": 5, "graceful_timeout": 10, "timeout": 120,
-                "worker_exit": lambda _server, _worker: [_flush_stats(a) for a in apps],
+                "worker_exit": flush_all,
                 **(extra or {}),
             }
             for key, value in options.items():

@@ -13,7 +13,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from updatesrv_client import (
     IntegrityError,
     NetworkError,

@@ -285,7 +285,7 @@ def _keypair():
 
 
 def test_signed_uploads(api, product):
-    old_key, old_public = _keypair()
+    _old_key, old_public = _keypair()
     key, public = _keypair()
     response = api.patch("/api/v1/products/ledgerly", json={"signing_keys": [old_public, public]})
     assert response.status_code == 200 and response.json["signing_keys"] == [old_public, public]

@@ -29,7 +29,7 @@ VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type":
 NOTICE_ID = {"name": "notice_id", "in": "path", "required": True,
              "schema": {"type": "string", "example": "LEDG-2026-0007"}}
 CHANNEL = {"name": "channel", "in": "path", "required": True, "schema": {"type": "string"}}
-SECURE = [{"bearer": []}]
+SECURE: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _q(name: str, description: str, required: bool = False,

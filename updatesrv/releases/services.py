@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -366,7 +366,7 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
 
 
 def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
-                    platform: object, stream: BinaryIO, filename: str | None,
+                    platform: object, stream: IO[bytes], filename: str | None,
                     signature: object, max_bytes: int) -> tuple[Artifact, bool]:
     """Streams an upload to disk while hashing it, checks the signature against the
     product's keys, and only then points the database at the file."""

@@ -9,7 +9,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from ..errors import TooLarge
 
@@ -28,7 +28,7 @@ class ArtifactStore:
         self.root = root
         self.staging = root / ".staging"
 
-    def stage(self, stream: BinaryIO, max_bytes: int) -> StagedFile:
+    def stage(self, stream: IO[bytes], max_bytes: int) -> StagedFile:
         self.staging.mkdir(parents=True, exist_ok=True)
         path = self.staging / uuid.uuid4().hex
         digest = hashlib.sha256()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
 from ..markdown import render_markdown
 from ..timeutil import rfc3339
@@ -18,7 +18,7 @@ def register_web(app: Flask) -> None:
         lambda d: d.strftime("%Y-%m-%d %H:%M UTC") if d else "")
 
     @app.after_request
-    def _security_headers(response):  # type: ignore[no-untyped-def]
+    def _security_headers(response: Response) -> Response:
         if response.mimetype == "text/html":
             response.headers.setdefault(
                 "Content-Security-Policy",
