@@ -25,3 +25,7 @@ STATS_FLUSH_INTERVAL = 5.0
 
 # Show the "demo data" banner on the demo product's pages.
 DEMO_BANNER = True
+
+# Each web process re-validates its cached catalog of a product (one indexed query) at most
+# this often (seconds); 0 = on every request. A vendor's change reaches clients within it.
+CATALOG_REVALIDATE_SECONDS = 1.0

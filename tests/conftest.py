@@ -59,6 +59,7 @@ def make_app(tmp_path: Path, pg_schema: str | None, **overrides: Any) -> Flask:
     url = pg_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     config = {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret",
               "ARTIFACTS_DIR": str(tmp_path / "artifacts"), "STATS_FLUSH_INTERVAL": 0,
+              "CATALOG_REVALIDATE_SECONDS": 0,
               "BASE_URL": None, **overrides}
     app = create_app(config)
     with app.app_context():

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask, g, request
 
 from . import settings
-from .db import configure_engine, reset_write_intent, set_write_intent
 from .db import db as _db  # keeps updatesrv.db naming the module (migrations import it)
+from .db import reset_write_intent, set_write_intent
 from .releases.storage import ArtifactStore
 from .stats.services import CheckRecorder
 from .updates.catalog import CatalogCache
@@ -47,9 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     _db.init_app(app)
-    with app.app_context():
-        for engine in _db.engines.values():
-            configure_engine(engine)
 
     hash_key = app.config["INSTALL_HASH_KEY"] or hashlib.sha256(
         b"install-id:" + str(app.config["SECRET_KEY"]).encode()).hexdigest()
@@ -58,11 +55,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         artifacts_dir = Path(app.instance_path) / artifacts_dir
 
     def new_session() -> Any:
-        with app.app_context():
-            return _db.sessionmaker()
+        return app.extensions["updatesrv.db"][1]()
 
+    engine = app.extensions["updatesrv.db"][0]
     app.extensions["updatesrv"] = Runtime(
-        catalogs=CatalogCache(),
+        catalogs=CatalogCache(engine, new_session,
+                              float(app.config["CATALOG_REVALIDATE_SECONDS"])),
         recorder=CheckRecorder(hash_key.encode(), new_session,
                                float(app.config["STATS_FLUSH_INTERVAL"])),
         store=ArtifactStore(artifacts_dir),

@@ -246,3 +246,7 @@ COMMANDS = [db_group, init_command, create_vendor_command, create_token_command,
 def register_commands(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

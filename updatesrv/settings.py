@@ -16,6 +16,9 @@ MAX_UPLOAD_BYTES = 2 * 1024**3
 CHECK_INTERVAL = 86400
 # Cache-Control max-age of the public check and product endpoints (seconds).
 CHECK_MAX_AGE = 60
+# Each web process re-validates its cached catalog of a product (one indexed query) at
+# most this often; 0 = on every request. A vendor's change reaches clients within this time.
+CATALOG_REVALIDATE_SECONDS = 1.0
 # Check statistics are buffered in memory and written this often (seconds; 0 = only when
 # flushed explicitly, as the tests do).
 STATS_FLUSH_INTERVAL = 5.0

@@ -17,7 +17,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def base_url() -> str:
     configured = current_app.config.get("BASE_URL")
-    return (configured or request.host_url).rstrip("/")
+    if configured:
+        return str(configured).rstrip("/")
+    # request.host_url re-parses the whole URL; scheme and host are all we need.
+    return f"{request.scheme}://{request.host}{request.root_path}".rstrip("/")
 
 
 def json_body() -> dict[str, Any]:
@@ -40,8 +43,12 @@ def json_response(body: Any, status: int = 200, *, cache_seconds: int | None = N
     if conditional:
         # The tag is the body's hash, so it changes exactly when the answer does —
         # including when a scheduled release becomes visible.
-        response.set_etag(hashlib.sha256(payload).hexdigest()[:32])
-        response.make_conditional(request)
+        etag = hashlib.sha256(payload).hexdigest()[:32]
+        response.set_etag(etag)
+        if request.if_none_match.contains_weak(etag):
+            response.status_code = 304
+            response.set_data(b"")
+            del response.headers["Content-Type"]
     return response
 
 

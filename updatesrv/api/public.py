@@ -22,7 +22,7 @@ MAX_PER_PAGE = 100
 
 
 def _catalog(product: str) -> Catalog:
-    catalog = runtime(current_app).catalogs.get(db.session, product)
+    catalog = runtime(current_app).catalogs.get(product)
     if catalog is None:
         raise NotFound(f"no product {product!r}")
     return catalog

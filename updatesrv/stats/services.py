@@ -65,7 +65,7 @@ class CheckRecorder:
             self._stop = threading.Event()
             threading.Thread(target=self._run, name="updatesrv-stats-flush",
                              daemon=True).start()
-            atexit.register(self.flush)
+            atexit.register(self._flush_at_exit)
 
     def _run(self) -> None:
         stop = self._stop
@@ -74,6 +74,12 @@ class CheckRecorder:
                 self.flush()
             except Exception:  # keep counting; the next flush retries what is buffered
                 log.exception("flushing check statistics failed; will retry")
+
+    def _flush_at_exit(self) -> None:
+        try:
+            self.flush()
+        except Exception:
+            log.exception("could not write buffered check statistics at exit")
 
     def stop(self) -> None:
         self._stop.set()

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -105,28 +106,46 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         support_url=product.support_url, support_email=product.support_email)
 
 
-class CatalogCache:
-    """Per-process cache, owned by the app (``app.extensions``), never a module global."""
+_REVISION = (sa.select(Product.id, Product.catalog_revision)
+             .where(Product.slug == sa.bindparam("slug")))
 
-    def __init__(self) -> None:
-        self._entries: dict[str, Catalog] = {}
+
+class CatalogCache:
+    """Per-process cache, owned by the app (``app.extensions``), never a module global.
+
+    Each lookup re-validates with one indexed Core query on a pooled connection (no ORM
+    session on the hot path). ``revalidate_seconds`` > 0 skips even that for a moment after
+    a successful validation, trading that much staleness for throughput."""
+
+    def __init__(self, engine: sa.Engine, session_factory: Callable[[], Session],
+                 revalidate_seconds: float = 0.0) -> None:
+        self._engine = engine
+        self._session_factory = session_factory
+        self._revalidate = revalidate_seconds
+        self._entries: dict[str, tuple[Catalog, float]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, slug: str) -> Catalog | None:
-        row = session.execute(sa.select(Product.id, Product.catalog_revision)
-                              .where(Product.slug == slug)).first()
+    def get(self, slug: str) -> Catalog | None:
+        now = time.monotonic()
+        cached = self._entries.get(slug)
+        if cached is not None and now - cached[1] < self._revalidate:
+            return cached[0]
+        with self._engine.connect() as conn:
+            row = conn.execute(_REVISION, {"slug": slug}).first()
         if row is None:
             return None
-        cached = self._entries.get(slug)
-        if cached is not None and cached.revision == row.catalog_revision:
-            return cached
-        product = session.get(Product, row.id)
-        assert product is not None
-        catalog = load_catalog(session, product, row.catalog_revision)
+        if cached is not None and cached[0].revision == row.catalog_revision:
+            self._entries[slug] = (cached[0], now)
+            return cached[0]
+        with self._session_factory() as session:
+            product = session.get(Product, row.id)
+            if product is None:
+                return None
+            catalog = load_catalog(session, product, row.catalog_revision)
         with self._lock:
             current = self._entries.get(slug)
-            if current is None or current.revision <= catalog.revision:
-                self._entries[slug] = catalog
+            if current is None or current[0].revision <= catalog.revision:
+                self._entries[slug] = (catalog, now)
         return catalog
 
     def clear(self) -> None:

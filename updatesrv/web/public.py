@@ -12,6 +12,12 @@ bp = Blueprint("public", __name__)
 PER_PAGE = 20
 
 
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness for load balancers: answers without touching the database."""
+    return {"status": "ok"}
+
+
 @bp.get("/")
 def index() -> str:
     from ..products.services import list_all_public_products
