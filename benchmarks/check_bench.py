@@ -32,7 +32,8 @@ LUA = """
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("GET", wrk.path .. "&install_id=bench-" .. counter .. "-" .. math.random(1000000000))
+  local id = "bench-" .. counter .. "-" .. math.random(1000000000)
+  return wrk.format("GET", wrk.path .. "&install_id=" .. id)
 end
 """
 LUA_PLAIN = """
