@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make run` and `make test`.
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that actually runs and is 3.11+ (pyenv shims exist for versions
+# that are not installed, so `command -v` is not enough).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -9,7 +12,7 @@ BIND ?= 127.0.0.1:5000
 .PHONY: run test test-postgres lint bench clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "updatesrv needs Python 3.11+"'
+	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e './client[signatures]' -e '.[dev]'

@@ -1,0 +1,5 @@
+from ..errors import NotFound
+
+
+class NoticeNotFound(NotFound):
+    pass

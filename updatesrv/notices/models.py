@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, utcnow
+from ..products.models import Product
+
+SEVERITIES = ("critical", "major", "minor", "info")
+STATUSES = ("investigating", "confirmed", "workaround", "fixed", "withdrawn")
+RESOLVED_STATUSES = frozenset({"fixed", "withdrawn"})
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    # The public id ({PREFIX}-{YYYY}-{NNNN}); database keys are never exposed.
+    public_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    details: Mapped[str] = mapped_column(sa.Text, default="")
+    workaround: Mapped[str] = mapped_column(sa.Text, default="")
+    severity: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    affected: Mapped[str] = mapped_column(sa.String(500))
+    platforms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    channels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    fixed_in: Mapped[str | None] = mapped_column(sa.String(64))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+
+    product: Mapped[Product] = relationship()
+    timeline: Mapped[list[NoticeUpdate]] = relationship(
+        back_populates="notice", order_by="NoticeUpdate.id", cascade="all, delete-orphan")
+
+
+class NoticeUpdate(Base):
+    """One entry of a notice's public timeline. Append-only: what users were told is
+    history and cannot be edited away (the ORM refuses updates and deletes)."""
+
+    __tablename__ = "notice_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    revision: Mapped[int]
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    actor: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    notice: Mapped[Notice] = relationship(back_populates="timeline")
+
+
+class TimelineIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(NoticeUpdate, "before_update")
+def _refuse_update(_mapper: Any, _connection: Any, target: NoticeUpdate) -> None:
+    raise TimelineIsAppendOnly(f"timeline entry {target.id} cannot be changed")
+
+
+@event.listens_for(NoticeUpdate, "before_delete")
+def _refuse_delete(_mapper: Any, _connection: Any, target: NoticeUpdate) -> None:
+    raise TimelineIsAppendOnly(f"timeline entry {target.id} cannot be deleted")

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from packaging.specifiers import SpecifierSet
+from sqlalchemy.orm import Session, selectinload
+
+from ..accounts.services import Actor
+from ..audit import services as audit
+from ..db import utcnow
+from ..errors import InvalidInput
+from ..products.models import Product
+from ..products.services import bump_catalog
+from ..timeutil import rfc3339
+from ..versions import parse_platform, parse_specifier, parse_version
+from .errors import NoticeNotFound
+from .models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice, NoticeUpdate
+
+# Changing any of these changes what an install is shown or how it is matched, so it
+# bumps the notice's revision (and clients show the notice again).
+REVISION_FIELDS = ("title", "summary", "details", "workaround", "severity", "status",
+                   "affected", "platforms", "channels", "fixed_in")
+EDITABLE = frozenset(REVISION_FIELDS)
+MAX_MARKDOWN = 50_000
+
+
+def _text(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
+    value = data.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"{name} is required", field=name)
+    if len(value) > limit:
+        raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
+    return value
+
+
+def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}; got {value!r}",
+                           field=name)
+    return str(value)
+
+
+def _platforms(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput("platforms must be a list such as [\"windows-x86_64\"] (empty = all)",
+                           field="platforms")
+    return sorted({parse_platform(v, "platforms") for v in value})
+
+
+def _channels(product: Product, value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(v not in product.channels for v in value):
+        raise InvalidInput(f"channels must be a list of {', '.join(product.channels)} "
+                           "(empty = all)", field="channels")
+    return [c for c in product.channels if c in value]
+
+
+def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
+    """Validates the editable fields present in ``data``; shared by the API and console."""
+    out: dict[str, Any] = {}
+    if "title" in data:
+        out["title"] = _text(data, "title", 120, required=True)
+    if "summary" in data:
+        out["summary"] = _text(data, "summary", 2000)
+    for name in ("details", "workaround"):
+        if name in data:
+            out[name] = _text(data, name, MAX_MARKDOWN)
+    if "severity" in data:
+        out["severity"] = _choice(data["severity"], "severity", SEVERITIES)
+    if "status" in data:
+        out["status"] = _choice(data["status"], "status", STATUSES)
+    if "affected" in data:
+        out["affected"] = str(parse_specifier(data["affected"]))
+    if "platforms" in data:
+        out["platforms"] = _platforms(data["platforms"])
+    if "channels" in data:
+        out["channels"] = _channels(product, data["channels"])
+    if "fixed_in" in data:
+        value = data["fixed_in"]
+        out["fixed_in"] = None if value in (None, "") else str(parse_version(value, "fixed_in"))
+    return out
+
+
+def _message(data: dict[str, Any]) -> str:
+    return _text(data, "message", MAX_MARKDOWN)
+
+
+def snapshot(notice: Notice) -> dict[str, Any]:
+    return {name: getattr(notice, name) for name in REVISION_FIELDS}
+
+
+def _allocate_number(session: Session, product: Product) -> int:
+    """Atomic per-product counter: concurrent creates never share a number and numbers are
+    never reused."""
+    new_next = session.execute(
+        sa.update(Product).where(Product.id == product.id)
+        .values(next_notice_number=Product.next_notice_number + 1)
+        .returning(Product.next_notice_number)).scalar_one()
+    return int(new_next) - 1
+
+
+def create_notice(session: Session, actor: Actor, product: Product,
+                  data: dict[str, Any]) -> Notice:
+    actor.require("publisher")
+    unknown = set(data) - EDITABLE - {"message"}
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+    for required in ("title", "severity", "affected"):
+        if required not in data:
+            raise InvalidInput(f"{required} is required", field=required)
+    fields = parse_fields(product, data)
+    fields.setdefault("status", "investigating")
+    message = _message(data)
+    now = utcnow()
+    number = _allocate_number(session, product)
+    notice = Notice(product_id=product.id,
+                    public_id=f"{product.notice_prefix}-{now.year}-{number:04d}",
+                    revision=1, opened_at=now, updated_at=now,
+                    resolved_at=now if fields["status"] in RESOLVED_STATUSES else None,
+                    **{"platforms": [], "channels": [], **fields})
+    notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status, revision=1,
+                                        message=message, actor=actor.label))
+    session.add(notice)
+    session.flush()
+    bump_catalog(session, product.id)
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="notice.create",
+                 object_type="notice", object_key=notice.public_id, after=snapshot(notice))
+    session.commit()
+    return notice
+
+
+def update_notice(session: Session, actor: Actor, notice: Notice,
+                  data: dict[str, Any]) -> Notice:
+    """Applies a partial change. The revision goes up when anything shown or matched
+    changes; a status change or a message appends a timeline entry."""
+    actor.require("publisher")
+    unknown = set(data) - EDITABLE - {"message"}
+    if unknown:
+        raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")
+    fields = parse_fields(notice.product, data)
+    message = _message(data)
+    before = snapshot(notice)
+    for name, value in fields.items():
+        setattr(notice, name, value)
+    after = snapshot(notice)
+    now = utcnow()
+    changed = after != before
+    if changed:
+        notice.revision += 1
+        notice.updated_at = now
+    if before["status"] != notice.status:
+        notice.resolved_at = now if notice.status in RESOLVED_STATUSES else None
+    if before["status"] != notice.status or message:
+        notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status,
+                                            revision=notice.revision, message=message,
+                                            actor=actor.label))
+    if changed or message:
+        bump_catalog(session, notice.product_id)
+        audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                     action="notice.update", object_type="notice", object_key=notice.public_id,
+                     before=before, after={**after, **({"message": message} if message else {})})
+    session.commit()
+    return notice
+
+
+def get_notice(session: Session, product: Product, public_id: str) -> Notice:
+    notice = session.scalar(
+        sa.select(Notice).where(Notice.product_id == product.id, Notice.public_id == public_id)
+        .options(selectinload(Notice.timeline)))
+    if notice is None:
+        raise NoticeNotFound(f"{product.slug} has no notice {public_id!r}")
+    return notice
+
+
+def list_notices(session: Session, product: Product) -> list[Notice]:
+    return list(session.scalars(sa.select(Notice).where(Notice.product_id == product.id)
+                                .order_by(Notice.updated_at.desc(), Notice.public_id)))
+
+
+def support_url(product: Product | Any) -> str | None:
+    if getattr(product, "support_url", None):
+        return str(product.support_url)
+    if getattr(product, "support_email", None):
+        return f"mailto:{product.support_email}"
+    return None
+
+
+def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
+    product = notice.product
+    return {
+        "id": notice.public_id, "revision": notice.revision, "title": notice.title,
+        "summary": notice.summary, "details": notice.details, "workaround": notice.workaround,
+        "severity": notice.severity, "status": notice.status, "affected": notice.affected,
+        "affected_text": affected_in_words(notice.affected), "platforms": notice.platforms,
+        "channels": notice.channels, "fixed_in": notice.fixed_in,
+        "opened_at": rfc3339(notice.opened_at), "updated_at": rfc3339(notice.updated_at),
+        "resolved_at": rfc3339(notice.resolved_at),
+        "url": f"{base_url}/p/{product.slug}/known-issues/{notice.public_id}",
+        "support_url": support_url(product) or f"{base_url}/p/{product.slug}/",
+        "timeline": [{"at": rfc3339(u.created_at), "status": u.status, "revision": u.revision,
+                      "message": u.message} for u in notice.timeline],
+    }
+
+
+_WORDS = {">=": "{v} or later", ">": "later than {v}", "<=": "{v} or earlier",
+          "<": "before {v}", "!=": "except {v}", "===": "exactly {v}", "==": "exactly {v}"}
+
+
+def _compatible_words(version: str) -> str:
+    parts = version.split(".")
+    series = ".".join(parts[:-1]) if len(parts) > 1 else version
+    return f"{version} or later within {series}.x"
+
+
+def affected_in_words(specifier: str) -> str:
+    """'>=2.0,<2.0.1' → 'versions 2.0 or later and before 2.0.1'."""
+    # Lower bounds first, then upper bounds, then exclusions: how people say ranges.
+    order = {">": 0, ">=": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
+    parts = []
+    for spec in sorted(SpecifierSet(specifier), key=lambda s: (order[s.operator], s.version)):
+        version = spec.version
+        if version.endswith(".*"):
+            prefix = version[:-2]
+            parts.append(f"except {prefix}.x" if spec.operator == "!=" else f"{prefix}.x")
+        elif spec.operator == "~=":
+            parts.append(_compatible_words(version))
+        else:
+            parts.append(_WORDS[spec.operator].format(v=version))
+    return "versions " + " and ".join(parts)
