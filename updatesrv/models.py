@@ -3,9 +3,10 @@
 from .accounts.models import ApiToken, Membership, User, Vendor
 from .audit.models import AuditEvent
 from .db import Base
+from .notices.models import Notice, NoticeUpdate
 from .products.models import Product, SigningKey
 from .releases.models import Artifact, Release
 from .stats.models import CheckCount, InstallSeen
 
 __all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "InstallSeen",
-           "Membership", "Product", "Release", "SigningKey", "User", "Vendor"]
+           "Membership", "Notice", "NoticeUpdate", "Product", "Release", "SigningKey", "User", "Vendor"]

@@ -134,6 +134,36 @@ SCHEMAS: dict[str, Any] = {
                                "notice_prefix": {"type": "string"},
                                "signing_keys": {"type": "array",
                                                 "items": {"type": "string"}}}},
+    "NoticeWrite": {
+        "type": "object",
+        "properties": {"title": {"type": "string", "maxLength": 120},
+                       "summary": {"type": "string"},
+                       "details": {"type": "string", "description": "Markdown"},
+                       "workaround": {"type": "string", "description": "Markdown"},
+                       "severity": {"enum": ["critical", "major", "minor", "info"]},
+                       "status": {"enum": ["investigating", "confirmed", "workaround", "fixed",
+                                           "withdrawn"]},
+                       "affected": {"type": "string", "example": ">=2.0,<2.0.1",
+                                    "description": "PEP 440 specifier set"},
+                       "platforms": {"type": "array", "items": {"type": "string"}},
+                       "channels": {"type": "array", "items": {"type": "string"}},
+                       "fixed_in": {"type": ["string", "null"]},
+                       "message": {"type": "string",
+                                   "description": "Markdown; becomes a timeline entry"}}},
+    "Notice": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "revision": {"type": "integer"},
+                       "title": {"type": "string"}, "summary": {"type": "string"},
+                       "details": {"type": "string"}, "workaround": {"type": "string"},
+                       "severity": {"type": "string"}, "status": {"type": "string"},
+                       "affected": {"type": "string"}, "affected_text": {"type": "string"},
+                       "platforms": {"type": "array", "items": {"type": "string"}},
+                       "channels": {"type": "array", "items": {"type": "string"}},
+                       "fixed_in": {"type": ["string", "null"]},
+                       "opened_at": {"type": "string"}, "updated_at": {"type": "string"},
+                       "resolved_at": {"type": ["string", "null"]},
+                       "url": {"type": "string"}, "support_url": {"type": "string"},
+                       "timeline": {"type": "array", "items": {"type": "object"}}}},
     "Page": {"type": "object",
              "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"},
                             "total": {"type": "integer"}, "pages": {"type": "integer"},
@@ -235,6 +265,31 @@ def _paths() -> dict[str, Any]:
                            _q("object", "e.g. ledgerly/2.0.1")],
             "responses": {"200": _json({"type": "object"}), **ERRORS}}},
     }
+    paths["/api/v1/products/{product}/notices"] = {
+        "parameters": [PRODUCT],
+        "get": {"summary": "Notices affecting a version (same selection as the check); "
+                           "without version, every notice not withdrawn",
+                "operationId": "listNotices",
+                "parameters": [_q("version", "installed version"), _q("platform", "platform"),
+                               _q("channel", "channel")],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "notices": {"type": "array", "items": _ref("DeliveredNotice")}}}),
+                    "400": PROBLEM, "404": PROBLEM}},
+        "post": {"summary": "File a known-issue notice", "operationId": "createNotice",
+                 "security": SECURE,
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": _ref("NoticeWrite")}}},
+                 "responses": {"201": _json(_ref("Notice"), "Created"), **ERRORS}}}
+    paths["/api/v1/products/{product}/notices/{notice_id}"] = {
+        "parameters": [PRODUCT, NOTICE_ID],
+        "get": {"summary": "One notice with its timeline", "operationId": "getNotice",
+                "responses": {"200": _json(_ref("Notice")), "404": PROBLEM}},
+        "patch": {"summary": "Change a notice; 'message' adds a timeline entry, and every "
+                             "status change adds one", "operationId": "updateNotice",
+                  "security": SECURE,
+                  "requestBody": {"required": True, "content": {"application/json": {
+                      "schema": _ref("NoticeWrite")}}},
+                  "responses": {"200": _json(_ref("Notice")), **ERRORS}}}
     paths.update(EXTRA_PATHS)
     return paths
 

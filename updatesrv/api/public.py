@@ -7,11 +7,12 @@ from flask import Blueprint, Response, current_app, request
 from .. import runtime
 from ..db import db, utcnow
 from ..errors import InvalidInput, NotFound
+from ..notices.services import get_notice, notice_to_dict
 from ..products.services import get_product
 from ..releases.services import get_release, list_releases, release_to_dict
 from ..updates.catalog import Catalog
 from ..updates.decision import UpdateQuery, decide
-from ..updates.response import check_body
+from ..updates.response import check_body, notice_body
 from ..versions import parse_platform, parse_version
 from .helpers import base_url, bearer_actor, json_response
 
@@ -128,3 +129,35 @@ def release_detail(product: str, version: str) -> Response:
     if not owner and not release.visible_at(utcnow()):
         raise NotFound(f"{product} has no release {version!r}")
     return json_response(release_to_dict(release, base_url()))
+
+
+@bp.get("/products/<product>/notices")
+def notices(product: str) -> Response:
+    """The check's notice selection without an update check: for launchers, installers and
+    support pages. Without ``version``, every notice that is not withdrawn."""
+    catalog = _catalog(product)
+    channel = _channel(catalog)
+    platform = _platform()
+    raw_version = request.args.get("version")
+    base = base_url()
+    now = utcnow()
+    if raw_version:
+        version = parse_version(raw_version)
+        decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
+                                      now=now), catalog)
+        body = {"product": catalog.slug, "version": str(version), "channel": channel,
+                "update": decision.update.release.version_text if decision.update else None,
+                "notices": [notice_body(n, decision, catalog, base) for n in decision.notices]}
+    else:
+        body = {"product": catalog.slug, "version": None, "channel": channel, "update": None,
+                "notices": [notice_body(n, None, catalog, base, now) for n in catalog.notices]}
+    return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True)
+
+
+@bp.get("/products/<product>/notices/<notice_id>")
+def notice_detail(product: str, notice_id: str) -> Response:
+    notice = get_notice(db.session, get_product(db.session, product), notice_id)
+    return json_response(notice_to_dict(notice, base_url()),
+                         cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True)

@@ -9,6 +9,7 @@ from ..accounts.services import Actor
 from ..audit.services import event_to_dict, list_events
 from ..db import db, utcnow
 from ..errors import InvalidInput
+from ..notices.services import create_notice, get_notice, notice_to_dict, update_notice
 from ..products.models import Product
 from ..products.services import create_product, get_product, product_to_dict, update_product
 from ..releases.services import (
@@ -130,3 +131,18 @@ def audit_view() -> Response:
                          object_type=request.args.get("object_type"),
                          object_key=request.args.get("object"))
     return json_response({"items": [event_to_dict(e) for e in events]})
+
+
+@bp.post("/products/<product>/notices")
+@token_required
+def create_notice_view(product: str) -> Response:
+    notice = create_notice(db.session, _actor(), _own_product(product), json_body())
+    return json_response(notice_to_dict(notice, base_url()), 201)
+
+
+@bp.patch("/products/<product>/notices/<notice_id>")
+@token_required
+def update_notice_view(product: str, notice_id: str) -> Response:
+    notice = get_notice(db.session, _own_product(product), notice_id)
+    updated = update_notice(db.session, _actor(), notice, json_body())
+    return json_response(notice_to_dict(updated, base_url()))

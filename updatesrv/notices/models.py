@@ -17,12 +17,13 @@ RESOLVED_STATUSES = frozenset({"fixed", "withdrawn"})
 
 class Notice(Base):
     __tablename__ = "notices"
+    __table_args__ = (sa.UniqueConstraint("product_id", "public_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
     # The public id ({PREFIX}-{YYYY}-{NNNN}); database keys are never exposed.
-    public_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    public_id: Mapped[str] = mapped_column(sa.String(40))
     revision: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(sa.String(120))
     summary: Mapped[str] = mapped_column(sa.Text, default="")

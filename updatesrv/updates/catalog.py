@@ -11,9 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from sqlalchemy.orm import Session, selectinload
 
+from ..notices.models import SEVERITIES, Notice
 from ..products.models import Product
 from ..releases.models import Release
 from ..versions import ANY_PLATFORM, version_key
@@ -51,6 +53,34 @@ class CatalogRelease:
         return self.artifacts.get(ANY_PLATFORM)
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogNotice:
+    public_id: str
+    revision: int
+    title: str
+    summary: str
+    severity: str
+    status: str
+    specifier: SpecifierSet
+    platforms: tuple[str, ...]
+    channels: tuple[str, ...]
+    workaround: str
+    fixed_in: Version | None
+    fixed_in_text: str | None
+    updated_at: dt.datetime
+
+    def applies_to(self, version: Version, channel: str, platform: str | None) -> bool:
+        # With no platform given the platform filter is ignored: better told than missed.
+        if self.channels and channel not in self.channels:
+            return False
+        if self.platforms and platform is not None and platform not in self.platforms:
+            return False
+        return self.specifier.contains(version, prereleases=True)
+
+
+MEMO_LIMIT = 4096
+
+
 @dataclass(frozen=True)
 class Catalog:
     product_id: int
@@ -65,6 +95,29 @@ class Catalog:
     by_key: Mapping[str, CatalogRelease] = field(repr=False)
     support_url: str | None = None
     support_email: str | None = None
+    # Non-withdrawn notices in delivery order: severity, newest update, id.
+    notices: tuple[CatalogNotice, ...] = ()
+    # Notice selection depends only on (version, channel, platform) and installs share a
+    # few versions, so it is computed once per catalog and key.
+    _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
+        """A published, visible, non-yanked release at or above the notice's fix exists."""
+        return notice.fixed_in is not None and any(
+            r.version >= notice.fixed_in and not r.yanked and r.visible_at(now)
+            for r in self.releases)
+
+    def notices_for(self, version: Version, channel: str,
+                    platform: str | None) -> tuple[CatalogNotice, ...]:
+        key = (str(version), channel, platform)
+        found = self._notice_memo.get(key)
+        if found is None:
+            found = tuple(n for n in self.notices if n.applies_to(version, channel, platform))
+            if len(self._notice_memo) >= MEMO_LIMIT:
+                self._notice_memo.clear()
+            self._notice_memo[key] = found
+        return found
 
     def channels_up_to(self, channel: str) -> frozenset[str]:
         """The channel and every more stable one: a beta install also gets stable."""
@@ -96,6 +149,18 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             critical=r.critical, yanked=r.yanked, notes=r.notes, published_at=r.published_at,
             publish_at=r.publish_at, artifacts=artifacts))
     releases.sort(key=lambda r: r.version, reverse=True)
+    notices = [
+        CatalogNotice(
+            public_id=n.public_id, revision=n.revision, title=n.title, summary=n.summary,
+            severity=n.severity, status=n.status, specifier=SpecifierSet(n.affected),
+            platforms=tuple(n.platforms), channels=tuple(n.channels), workaround=n.workaround,
+            fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
+            updated_at=n.updated_at)
+        for n in session.scalars(sa.select(Notice).where(Notice.product_id == product.id,
+                                                         Notice.status != "withdrawn"))]
+    notices.sort(key=lambda n: n.public_id)
+    notices.sort(key=lambda n: n.updated_at, reverse=True)
+    notices.sort(key=lambda n: SEVERITIES.index(n.severity))
     minimum = product.minimum_supported_version
     return Catalog(
         product_id=product.id, slug=product.slug, name=product.name, revision=revision,
@@ -103,7 +168,8 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         minimum_supported=Version(minimum) if minimum else None,
         releases=tuple(releases),
         by_key={version_key(r.version): r for r in releases},
-        support_url=product.support_url, support_email=product.support_email)
+        support_url=product.support_url, support_email=product.support_email,
+        notices=tuple(notices))
 
 
 _REVISION = (sa.select(Product.id, Product.catalog_revision)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from .catalog import Catalog, CatalogArtifact, CatalogRelease
+from .catalog import Catalog, CatalogArtifact, CatalogNotice, CatalogRelease
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,13 @@ class Offer:
 class Decision:
     installed: InstalledStatus
     update: Offer | None
+    notices: tuple[CatalogNotice, ...] = ()
+
+    def fix_available(self, notice: CatalogNotice) -> bool:
+        """The offered update is at or above the notice's fix: computed here so clients
+        never compare versions and never promise an update they are not offered."""
+        return (self.update is not None and notice.fixed_in is not None
+                and self.update.release.version >= notice.fixed_in)
 
 
 def eligible_artifact(release: CatalogRelease, catalog: Catalog, channels: frozenset[str],
@@ -68,6 +75,7 @@ def installed_status(query: UpdateQuery, catalog: Catalog) -> InstalledStatus:
 def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     channels = catalog.channels_up_to(query.channel)
     installed = installed_status(query, catalog)
+    notices = catalog.notices_for(query.version, query.channel, query.platform)
     # A yanked install is offered the best release even if that is a downgrade.
     must_leave = installed.yanked
     offer_index: int | None = None
@@ -81,10 +89,12 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
             offer_index = index
             break
     if offer_index is None or artifact is None:
-        return Decision(installed=installed, update=None)
+        return Decision(installed=installed, update=None, notices=notices)
 
     offered = catalog.releases[offer_index]
-    critical = installed.yanked or not installed.supported
+    critical = installed.yanked or not installed.supported or any(
+        n.severity == "critical" and n.fixed_in is not None and n.fixed_in <= offered.version
+        for n in notices)
     if not critical:
         # Any eligible release between the installed one and the offer that is critical
         # makes the jump critical: skipping it must not hide it.
@@ -96,4 +106,5 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
                 critical = True
                 break
     return Decision(installed=installed,
-                    update=Offer(release=offered, artifact=artifact, critical=critical))
+                    update=Offer(release=offered, artifact=artifact, critical=critical),
+                    notices=notices)

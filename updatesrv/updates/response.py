@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..timeutil import rfc3339
-from .catalog import Catalog
+from .catalog import Catalog, CatalogNotice
 from .decision import Decision
 
 
 def absolute(url: str, base_url: str) -> str:
     return url if url.startswith(("http://", "https://")) else base_url + url
+
+
+def support_url(catalog: Catalog, base_url: str) -> str:
+    """Self-service must never be a dead end: the vendor's contact, else the product page."""
+    if catalog.support_url:
+        return catalog.support_url
+    if catalog.support_email:
+        return f"mailto:{catalog.support_email}"
+    return f"{base_url}/p/{catalog.slug}/"
+
+
+def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catalog,
+                base_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A notice as delivered to installs. ``fix_available`` is about this install's offer;
+    asked without an install (no decision), it says whether a fixing release is out."""
+    if decision is not None:
+        fix_available = decision.fix_available(notice)
+    else:
+        assert now is not None
+        fix_available = catalog.fix_released(notice, now)
+    return {
+        "id": notice.public_id,
+        "revision": notice.revision,
+        "title": notice.title,
+        "summary": notice.summary,
+        "severity": notice.severity,
+        "status": notice.status,
+        "platforms": list(notice.platforms),
+        "workaround": notice.workaround,
+        "fixed_in": notice.fixed_in_text,
+        "fix_available": fix_available,
+        "url": f"{base_url}/p/{catalog.slug}/known-issues/{notice.public_id}",
+        "support_url": support_url(catalog, base_url),
+        "updated_at": rfc3339(notice.updated_at),
+    }
 
 
 def check_body(decision: Decision, catalog: Catalog, channel: str, base_url: str,
@@ -39,6 +75,6 @@ def check_body(decision: Decision, catalog: Catalog, channel: str, base_url: str
         "installed": {"version": str(installed.version), "known": installed.known,
                       "yanked": installed.yanked, "supported": installed.supported},
         "update": update,
-        "notices": [],
+        "notices": [notice_body(n, decision, catalog, base_url) for n in decision.notices],
         "check_again_after": check_again_after,
     }
