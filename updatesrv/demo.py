@@ -58,6 +58,27 @@ def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:
                                 max_bytes=10**6)
             update_release(session, actor, get_release(session, product, version),
                            {"draft": False})
+        from .notices.services import create_notice, update_notice
+
+        licence = create_notice(session, actor, product, {
+            "title": "“Licence expired” after renewing the licence",
+            "severity": "major", "status": "confirmed", "affected": ">=2.0,<2.0.1",
+            "platforms": ["windows-x86_64"],
+            "summary": "After renewing, Ledgerly keeps saying the licence expired; "
+                       "reinstalling makes it refuse to start.",
+            "workaround": "1. Quit Ledgerly.\n2. Delete `%APPDATA%\\Ledgerly\\license.cache`."
+                          "\n3. Start Ledgerly again: it reads the renewed licence.",
+            "details": "A stale licence cache survives the renewal. Do **not** reinstall: "
+                       "the installer keeps the cache.",
+            "message": "We can reproduce this and are working on a fix."})
+        update_notice(session, actor, licence, {
+            "status": "fixed", "fixed_in": "2.0.1",
+            "message": "Fixed in 2.0.1, which is offered to every affected install."})
+        create_notice(session, actor, product, {
+            "title": "Totals in mixed-currency ledgers may be off by one cent",
+            "severity": "minor", "status": "investigating", "affected": ">=2.1.0b1",
+            "channels": ["beta", "nightly"],
+            "summary": "Rounding differs between the ledger and the invoice view."})
         _, token = accounts.create_token(session, vendor, "demo token", "owner",
                                          created_by="system (demo seed)")
     return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "token": token,

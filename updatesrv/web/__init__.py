@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from ..markdown import render_markdown
+from ..notices.services import affected_in_words
 from ..timeutil import rfc3339
 from .downloads import bp as downloads_bp
 from .public import bp as public_bp
@@ -12,6 +13,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["affected_in_words"] = affected_in_words
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     app.jinja_env.filters["datetime"] = (

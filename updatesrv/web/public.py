@@ -1,15 +1,32 @@
-"""Public, server-rendered pages: no login, no JavaScript needed."""
+"""Public, server-rendered pages and feeds: no login, no JavaScript needed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import datetime as dt
+from typing import Any
 
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .. import runtime
+from ..api.helpers import base_url, json_response
 from ..db import db, utcnow
-from ..products.services import get_product
+from ..errors import InvalidInput, NotFound
+from ..notices.models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice
+from ..notices.osv import notice_to_osv
+from ..notices.services import affected_in_words, get_notice, list_notices, support_url
+from ..products.models import Product
+from ..products.services import get_product, list_all_public_products
+from ..releases.models import Release
 from ..releases.services import get_release, list_releases
+from ..updates.catalog import Catalog
+from ..updates.decision import Decision, UpdateQuery, decide
+from ..versions import parse_platform, parse_version
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 20
+NOTICES_PER_PAGE = 25
+OPEN_STATUS_ORDER = ("investigating", "confirmed", "workaround")
+RECENTLY_FIXED_DAYS = 90
 
 
 @bp.get("/healthz")
@@ -20,29 +37,41 @@ def healthz() -> dict[str, str]:
 
 @bp.get("/")
 def index() -> str:
-    from ..products.services import list_all_public_products
-
     return render_template("public/index.html", products=list_all_public_products(db.session))
+
+
+def _catalog(product: Product) -> Catalog:
+    catalog = runtime(current_app).catalogs.get(product.slug)
+    if catalog is None:
+        raise NotFound(f"no product {product.slug!r}")
+    return catalog
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    if page < 1:
+        abort(404)
+    return page
 
 
 @bp.get("/p/<product>/")
 def product_home(product: str) -> str:
     prod = get_product(db.session, product)
     releases = list_releases(db.session, prod)
-    latest = {}
-    for channel in prod.channels:
-        latest[channel] = next((r for r in releases if r.channel == channel and not r.yanked),
-                               None)
-    return render_template("public/product.html", product=prod, latest=latest)
+    latest = {channel: next((r for r in releases if r.channel == channel and not r.yanked), None)
+              for channel in prod.channels}
+    open_notices = [n for n in _catalog(prod).notices if n.status not in RESOLVED_STATUSES]
+    return render_template("public/product.html", product=prod, latest=latest,
+                           open_notices=open_notices)
 
 
 @bp.get("/p/<product>/releases/")
 def releases(product: str) -> str:
     prod = get_product(db.session, product)
-    page = request.args.get("page", 1, type=int) or 1
+    page = _page()
     rows = list_releases(db.session, prod)
     pages = max(1, -(-len(rows) // PER_PAGE))
-    if page < 1 or page > pages:
+    if page > pages:
         abort(404)
     return render_template("public/releases.html", product=prod,
                            releases=rows[(page - 1) * PER_PAGE: page * PER_PAGE],
@@ -56,3 +85,137 @@ def release(product: str, version: str) -> str:
     if not rel.visible_at(utcnow()):
         abort(404)
     return render_template("public/release.html", product=prod, release=rel)
+
+
+def _am_i_affected(prod: Product, catalog: Catalog) -> dict[str, Any] | None:
+    """The 'Am I affected?' box: a GET form, so support staff can send the link."""
+    raw_version = request.args.get("version", "").strip()
+    if not raw_version:
+        return None
+    result: dict[str, Any] = {"version": raw_version, "error": None}
+    try:
+        version = parse_version(raw_version)
+        raw_platform = request.args.get("platform", "").strip()
+        platform = parse_platform(raw_platform) if raw_platform else None
+        channel = request.args.get("channel") or catalog.channels[0]
+        if channel not in catalog.channels:
+            raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}")
+    except InvalidInput as exc:
+        result["error"] = exc.detail
+        return result
+    decision: Decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
+                                            now=utcnow()), catalog)
+    result.update(decision=decision, platform=platform, channel=channel,
+                  notices=decision.notices)
+    return result
+
+
+@bp.get("/p/<product>/known-issues/")
+def known_issues(product: str) -> str:
+    prod = get_product(db.session, product)
+    catalog = _catalog(prod)
+    affected = _am_i_affected(prod, catalog)
+    status = request.args.get("status") or None
+    severity = request.args.get("severity") or None
+    platform = request.args.get("platform_filter") or None
+    notices = [n for n in list_notices(db.session, prod)
+               if (status is None or n.status == status)
+               and (severity is None or n.severity == severity)
+               and (platform is None or not n.platforms or platform in n.platforms)]
+    if status is None:
+        notices = [n for n in notices if n.status != "withdrawn"]
+    now = utcnow()
+    open_rows = sorted((n for n in notices if n.status not in RESOLVED_STATUSES),
+                       key=lambda n: (OPEN_STATUS_ORDER.index(n.status),
+                                      SEVERITIES.index(n.severity)))
+    resolved_rows = sorted((n for n in notices if n.status in RESOLVED_STATUSES),
+                           key=lambda n: n.resolved_at or n.updated_at, reverse=True)
+    ordered = open_rows + resolved_rows
+    page = _page()
+    pages = max(1, -(-len(ordered) // NOTICES_PER_PAGE))
+    if page > pages:
+        abort(404)
+    shown = ordered[(page - 1) * NOTICES_PER_PAGE: page * NOTICES_PER_PAGE]
+    groups: list[tuple[str, list[Notice]]] = []
+    for notice in shown:
+        if notice.status in RESOLVED_STATUSES:
+            label = ("Recently fixed" if notice.status == "fixed" and notice.resolved_at
+                     and now - notice.resolved_at < dt.timedelta(days=RECENTLY_FIXED_DAYS)
+                     else "Fixed" if notice.status == "fixed" else "Withdrawn")
+        else:
+            label = notice.status.capitalize()
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(notice)
+    platforms = sorted({p for n in catalog.notices for p in n.platforms})
+    return render_template(
+        "public/known_issues.html", product=prod, groups=groups, page=page, pages=pages,
+        total=len(ordered), affected=affected, statuses=STATUSES, severities=SEVERITIES,
+        platforms=platforms, filters={"status": status, "severity": severity,
+                                      "platform_filter": platform},
+        open_count=len(open_rows))
+
+
+def _fix_release(prod: Product, fixed_in: str | None) -> Release | None:
+    if not fixed_in:
+        return None
+    try:
+        rel = get_release(db.session, prod, fixed_in)
+    except NotFound:
+        return None
+    return rel if rel.visible_at(utcnow()) else None
+
+
+@bp.get("/p/<product>/known-issues/<notice_id>")
+def notice_page(product: str, notice_id: str) -> str:
+    prod = get_product(db.session, product)
+    notice = get_notice(db.session, prod, notice_id)
+    return render_template("public/notice.html", product=prod, notice=notice,
+                           affected_text=affected_in_words(notice.affected),
+                           fix_release=_fix_release(prod, notice.fixed_in),
+                           support=support_url(prod))
+
+
+def _published_versions(prod: Product) -> list[str]:
+    return [r.version for r in list_releases(db.session, prod)]
+
+
+@bp.get("/p/<product>/known-issues/<notice_id>.osv.json")
+def notice_osv(product: str, notice_id: str) -> Response:
+    prod = get_product(db.session, product)
+    notice = get_notice(db.session, prod, notice_id)
+    return json_response(notice_to_osv(notice, base_url(), _published_versions(prod)),
+                         cache_seconds=300, conditional=True)
+
+
+@bp.get("/p/<product>/known-issues.osv.json")
+def notices_osv(product: str) -> Response:
+    prod = get_product(db.session, product)
+    versions = _published_versions(prod)
+    base = base_url()
+    return json_response([notice_to_osv(n, base, versions) for n in list_notices(db.session, prod)],
+                         cache_seconds=300, conditional=True)
+
+
+def _atom(template: str, **context: Any) -> Response:
+    body = render_template(template, **context)
+    return Response(body, mimetype="application/atom+xml",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.get("/p/<product>/known-issues.atom")
+def notices_feed(product: str) -> Response:
+    prod = get_product(db.session, product)
+    notices = [n for n in list_notices(db.session, prod)][:100]
+    updated = max((n.updated_at for n in notices), default=prod.created_at)
+    return _atom("public/known_issues.atom.xml", product=prod, notices=notices,
+                 updated=updated, base=base_url(), affected_in_words=affected_in_words)
+
+
+@bp.get("/p/<product>/releases.atom")
+def releases_feed(product: str) -> Response:
+    prod = get_product(db.session, product)
+    rows = list_releases(db.session, prod)[:50]
+    updated = max((r.updated_at for r in rows), default=prod.created_at)
+    return _atom("public/releases.atom.xml", product=prod, releases=rows, updated=updated,
+                 base=base_url())
