@@ -6,8 +6,11 @@ Measures, side by side in one run and interleaved over rounds (median reported):
   trivial      GET /healthz — the ceiling of this stack (Flask + gunicorn, no database)
   check-10     the check endpoint for a product with 10 releases
   check-10k    the check endpoint for a product with 10,000 releases
-  check-notices  the check endpoint for a product with 1,000 notices (when notices exist)
-Every check request carries a different install_id (the statistics path is exercised).
+  check-notices  the check endpoint for a product with 1,000 notices (3 match the install)
+Every check request carries a different install_id (the statistics path is exercised), and
+every request opens its own connection (Connection: close), as desktop clients checking once
+a day do; with keep-alive, wrk's connections stick to whichever worker accepted them and the
+two workers get unequal shares, which makes the numbers noisy.
 This is a benchmark, not a test: it prints numbers and ratios and never fails on them.
 """
 
@@ -33,11 +36,11 @@ counter = 0
 request = function()
   counter = counter + 1
   local id = "bench-" .. counter .. "-" .. math.random(1000000000)
-  return wrk.format("GET", wrk.path .. "&install_id=" .. id)
+  return wrk.format("GET", wrk.path .. "&install_id=" .. id, {["Connection"] = "close"})
 end
 """
 LUA_PLAIN = """
-request = function() return wrk.format("GET", wrk.path) end
+request = function() return wrk.format("GET", wrk.path, {["Connection"] = "close"}) end
 """
 
 
@@ -70,6 +73,7 @@ def seed(instance: Path) -> dict[str, str]:
     from updatesrv import create_app, migrate
     from updatesrv.accounts.services import Actor, create_vendor
     from updatesrv.db import db, utcnow, write_intent
+    from updatesrv.notices.models import Notice
     from updatesrv.products.services import create_product
     from updatesrv.releases.models import Artifact, Release
 
@@ -80,7 +84,7 @@ def seed(instance: Path) -> dict[str, str]:
         vendor = create_vendor(db.session, "bench", "Bench")
         actor = Actor(vendor.id, "owner", "bench")
         now = utcnow() - dt.timedelta(days=1)
-        for slug, count in (("small", 10), ("large", 10_000)):
+        for slug, count in (("small", 10), ("large", 10_000), ("noticed", 10)):
             product = create_product(db.session, actor, {"slug": slug, "name": slug})
             releases = [{"product_id": product.id, "version": f"1.{i}", "version_key": f"1.{i}",
                          "channel": "stable", "notes": f"Release 1.{i}\n\n- fixes",
@@ -94,8 +98,21 @@ def seed(instance: Path) -> dict[str, str]:
                 {"release_id": rid, "platform": "windows-x86_64",
                  "url": f"https://cdn.example/{rid}.exe", "size": 1000, "sha256": "0" * 64,
                  "created_at": now} for rid in ids])
+            if slug == "noticed":
+                # 1,000 notices over many version ranges; the benchmarked install
+                # matches three of them, as a real install would match a few.
+                db.session.execute(sa.insert(Notice), [
+                    {"product_id": product.id, "public_id": f"NOTI-2026-{i:04d}",
+                     "revision": 1, "title": f"Issue {i}", "summary": "Something breaks",
+                     "details": "", "workaround": "Restart the app.",
+                     "severity": ("critical", "major", "minor", "info")[i % 4],
+                     "status": "confirmed",
+                     "affected": f">=0.{i},<0.{i + 1}" if i > 2 else ">=1.0,<2",
+                     "platforms": [], "channels": [], "opened_at": now, "updated_at": now}
+                    for i in range(1000)])
             db.session.commit()
-            targets[f"check-{'10' if count == 10 else '10k'}"] = (
+            name = {"small": "check-10", "large": "check-10k", "noticed": "check-notices"}[slug]
+            targets[name] = (
                 f"/api/v1/products/{slug}/check?version=1.{count - 3}&platform=windows-x86_64")
     return targets
 
@@ -168,9 +185,8 @@ def main() -> None:
           "(target >= 0.70)")
     print(f"ratio check-10k / check-10: {median['check-10k'][0] / median['check-10'][0]:.2f} "
           "(target >= 0.90)")
-    if "check-notices" in median:
-        print(f"ratio check-notices / check-10: "
-              f"{median['check-notices'][0] / median['check-10'][0]:.2f} (target >= 0.90)")
+    print(f"ratio check-notices / check-10: "
+          f"{median['check-notices'][0] / median['check-10'][0]:.2f} (target >= 0.90)")
 
 
 if __name__ == "__main__":

@@ -9,4 +9,5 @@ from .releases.models import Artifact, Release
 from .stats.models import CheckCount, InstallSeen
 
 __all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "InstallSeen",
-           "Membership", "Notice", "NoticeUpdate", "Product", "Release", "SigningKey", "User", "Vendor"]
+           "Membership", "Notice", "NoticeUpdate", "Product", "Release", "SigningKey", "User",
+           "Vendor"]

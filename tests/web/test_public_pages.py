@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from updatesrv.db import db, write_intent
 from updatesrv.notices.models import Notice, NoticeUpdate
 
-from ..conftest import artifact, publish
+from ..conftest import publish
 from ..notices.test_api import file_notice
 
 WIN = "windows-x86_64"

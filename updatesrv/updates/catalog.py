@@ -101,6 +101,9 @@ class Catalog:
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
         default_factory=dict, repr=False, compare=False)
+    # Serialised form of each notice per base URL, built once (see updates/response.py).
+    body_memo: dict[tuple[str, str], dict[str, object]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
         """A published, visible, non-yanked release at or above the notice's fix exists."""

@@ -32,6 +32,17 @@ def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catal
     else:
         assert now is not None
         fix_available = catalog.fix_released(notice, now)
+    key = (notice.public_id, base_url)
+    static = catalog.body_memo.get(key)
+    if static is None:
+        if len(catalog.body_memo) >= 4 * len(catalog.notices) + 64:
+            catalog.body_memo.clear()  # many base URLs (Host headers): stay bounded
+        static = catalog.body_memo[key] = _static_notice_body(notice, catalog, base_url)
+    return {**static, "fix_available": fix_available}
+
+
+def _static_notice_body(notice: CatalogNotice, catalog: Catalog,
+                        base_url: str) -> dict[str, Any]:
     return {
         "id": notice.public_id,
         "revision": notice.revision,
@@ -42,7 +53,7 @@ def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catal
         "platforms": list(notice.platforms),
         "workaround": notice.workaround,
         "fixed_in": notice.fixed_in_text,
-        "fix_available": fix_available,
+        "fix_available": False,
         "url": f"{base_url}/p/{catalog.slug}/known-issues/{notice.public_id}",
         "support_url": support_url(catalog, base_url),
         "updated_at": rfc3339(notice.updated_at),
