@@ -43,8 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if "SQLALCHEMY_ENGINES" not in (test_config or {}):
         app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
 
     _db.init_app(app)
 
@@ -78,11 +76,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             reset_write_intent(token)
 
     from .api import register_api
+    from .console import register_console
     from .errorhandlers import register_error_handlers
     from .web import register_web
 
     register_api(app)
     register_web(app)
+    register_console(app)
     register_error_handlers(app)
 
     from .cli import register_commands

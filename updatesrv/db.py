@@ -91,6 +91,17 @@ def write_intent() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextmanager
+def read_only() -> Iterator[None]:
+    """For a second connection opened inside a writing request (e.g. the catalog cache):
+    a plain BEGIN, so it never queues behind the request's own write lock."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
 def set_write_intent(value: bool) -> object:
     return _write_intent.set(value)
 

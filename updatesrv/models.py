@@ -1,6 +1,6 @@
 """Imports every domain's models so metadata (and Alembic autogenerate) sees all tables."""
 
-from .accounts.models import ApiToken, Membership, User, Vendor
+from .accounts.models import ApiToken, Invitation, LoginThrottle, Membership, User, Vendor
 from .audit.models import AuditEvent
 from .db import Base
 from .notices.models import Notice, NoticeUpdate
@@ -8,6 +8,21 @@ from .products.models import Product, SigningKey
 from .releases.models import Artifact, Release
 from .stats.models import CheckCount, InstallSeen
 
-__all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "InstallSeen",
-           "Membership", "Notice", "NoticeUpdate", "Product", "Release", "SigningKey", "User",
-           "Vendor"]
+__all__ = [
+           "ApiToken",
+           "Artifact",
+           "AuditEvent",
+           "Base",
+           "CheckCount",
+           "InstallSeen",
+           "Invitation",
+           "LoginThrottle",
+           "Membership",
+           "Notice",
+           "NoticeUpdate",
+           "Product",
+           "Release",
+           "SigningKey",
+           "User",
+           "Vendor",
+]

@@ -25,3 +25,11 @@ STATS_FLUSH_INTERVAL = 5.0
 # Key for hashing install ids; derived from SECRET_KEY when unset.
 INSTALL_HASH_KEY = None
 DEMO_BANNER = True
+
+# Console sessions: signed cookies, HttpOnly, SameSite=Lax, Secure whenever the request
+# came over HTTPS (or always, with SESSION_COOKIE_SECURE = True), valid for 7 days.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 7 * 24 * 3600
+# CSRF tokens live as long as the session rather than a fixed hour.
+WTF_CSRF_TIME_LIMIT = None

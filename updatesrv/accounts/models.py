@@ -71,3 +71,35 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     vendor: Mapped[Vendor] = relationship()
+
+
+class Invitation(Base):
+    """A one-time link that lets someone join a vendor; only its hash is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendors.id", ondelete="CASCADE"),
+                                           index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+
+    vendor: Mapped[Vendor] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins per account and per (hashed) address. Blocks grow with repeated
+    failures but are always short, so an attacker slows down and the real owner is
+    never locked out for good."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[dt.datetime | None]

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -202,3 +203,96 @@ def authenticate_token(session: Session, plaintext: str) -> ApiToken | None:
 def token_actor(token: ApiToken) -> Actor:
     return Actor(vendor_id=token.vendor_id, role=token.role,
                  label=f"token:{token.name} ({token.prefix}…)")
+
+
+INVITE_TTL = dt.timedelta(days=7)
+
+
+def create_invitation(session: Session, actor: Actor, email: str, role: str) -> tuple[Any, str]:
+    """Returns (invitation, plaintext token) for a one-time join link."""
+    from .models import Invitation
+
+    actor.require("owner")
+    email = normalise_email(email)
+    role = parse_role(role)
+    plaintext = secrets.token_urlsafe(32)
+    invitation = Invitation(vendor_id=actor.vendor_id, email=email, role=role,
+                            token_hash=hash_token(plaintext), invited_by=actor.label,
+                            expires_at=utcnow() + INVITE_TTL)
+    session.add(invitation)
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="member.invite",
+                 object_type="member", object_key=email, after={"role": role})
+    session.commit()
+    return invitation, plaintext
+
+
+def find_invitation(session: Session, plaintext: str) -> Any:
+    from .models import Invitation
+
+    invitation = session.scalar(sa.select(Invitation).where(
+        Invitation.token_hash == hash_token(plaintext)))
+    if invitation is None or invitation.accepted_at is not None or \
+            invitation.expires_at < utcnow():
+        raise NotFound("this invitation link is unknown, used or expired; ask for a new one")
+    return invitation
+
+
+def accept_invitation(session: Session, plaintext: str, user: User | None,
+                      password: str | None, name: str = "") -> User:
+    """Joins the invited e-mail's account (creating it with ``password`` when new)."""
+    invitation = find_invitation(session, plaintext)
+    if user is None:
+        existing = session.scalar(sa.select(User).where(User.email == invitation.email))
+        if existing is not None:
+            raise InvalidInput("an account with this e-mail exists: sign in first, then open "
+                               "the link again", field="password")
+        user = create_user(session, invitation.email, password or "", name)
+    elif user.email != invitation.email:
+        raise InvalidInput(f"this invitation is for {invitation.email}; you are signed in as "
+                           f"{user.email}")
+    add_member(session, user, invitation.vendor, invitation.role)
+    invitation.accepted_at = utcnow()
+    audit.record(session, vendor_id=invitation.vendor_id, actor=f"user:{user.email}",
+                 action="member.join", object_type="member", object_key=user.email,
+                 after={"role": invitation.role})
+    session.commit()
+    return user
+
+
+def set_member_role(session: Session, actor: Actor, membership: Membership,
+                    role: str | None) -> None:
+    """Changes a member's role, or removes the member with role None. A vendor always
+    keeps at least one owner."""
+    actor.require("owner")
+    if membership.vendor_id != actor.vendor_id:
+        raise NotFound("no such member")
+    if role is not None:
+        role = parse_role(role)
+    if membership.role == "owner" and role != "owner":
+        owners = session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+            Membership.vendor_id == actor.vendor_id, Membership.role == "owner"))
+        if (owners or 0) <= 1:
+            raise InvalidInput("a vendor needs at least one owner: make someone else owner "
+                               "first", field="role")
+    before = {"role": membership.role}
+    email = membership.user.email
+    if role is None:
+        session.delete(membership)
+    else:
+        membership.role = role
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                 action="member.remove" if role is None else "member.role",
+                 object_type="member", object_key=email, before=before,
+                 after={"role": role})
+    session.commit()
+
+
+def memberships_of(session: Session, user: User) -> list[Membership]:
+    return list(session.scalars(sa.select(Membership).where(Membership.user_id == user.id)
+                                .join(Vendor).order_by(Vendor.name)))
+
+
+def list_tokens(session: Session, vendor_id: int) -> list[ApiToken]:
+    return list(session.scalars(sa.select(ApiToken).where(ApiToken.vendor_id == vendor_id)
+                                .order_by(ApiToken.revoked_at.is_not(None),
+                                          ApiToken.created_at.desc())))

@@ -15,6 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from sqlalchemy.orm import Session, selectinload
 
+from ..db import read_only
 from ..notices.models import SEVERITIES, Notice
 from ..products.models import Product
 from ..releases.models import Release
@@ -195,6 +196,10 @@ class CatalogCache:
         self._lock = threading.Lock()
 
     def get(self, slug: str) -> Catalog | None:
+        with read_only():
+            return self._get(slug)
+
+    def _get(self, slug: str) -> Catalog | None:
         now = time.monotonic()
         cached = self._entries.get(slug)
         if cached is not None and now - cached[1] < self._revalidate:

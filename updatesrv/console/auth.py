@@ -1,0 +1,113 @@
+"""Who is signed in, and what they may do for which vendor. Every console view goes
+through ``vendor_access``: a vendor the user does not belong to is 'not found', exactly as
+if it did not exist, and a role that is too low is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Request, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from ..accounts.models import Membership, User, Vendor, role_allows
+from ..accounts.services import Actor
+from ..db import db
+from ..errors import Forbidden, NotFound
+from ..products.models import Product
+from ..products.services import get_product
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS
+    (or SESSION_COOKIE_SECURE is set), so one config serves a laptop and production."""
+
+    def get_cookie_secure(self, app: Any) -> bool:
+        req: Request | None = request if request else None
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (req is not None and req.is_secure))
+
+
+def sign_in(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    # Changing the password changes this stamp and so ends every other session.
+    session["pwd"] = user.password_changed_at.isoformat()
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def current_user() -> User | None:
+    if "user" in g:
+        return g.user
+    user = None
+    uid = session.get("uid")
+    if uid is not None:
+        user = db.session.get(User, uid)
+        if user is None or user.password_changed_at.isoformat() != session.get("pwd"):
+            session.clear()
+            user = None
+    g.user = user
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect to another host after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Access:
+    vendor: Vendor
+    role: str
+    actor: Actor
+
+    def can(self, needed: str) -> bool:
+        return role_allows(self.role, needed)
+
+
+def vendor_access(vendor_slug: str, needed: str = "viewer") -> Access:
+    user = current_user()
+    if user is None:
+        raise NotFound("not found")
+    row = db.session.execute(
+        sa.select(Vendor, Membership.role).join(Membership, Membership.vendor_id == Vendor.id)
+        .where(Vendor.slug == vendor_slug, Membership.user_id == user.id)).first()
+    if row is None:
+        raise NotFound(f"no vendor {vendor_slug!r}")
+    vendor, role = row
+    access = Access(vendor=vendor, role=role,
+                    actor=Actor(vendor_id=vendor.id, role=role, label=f"user:{user.email}"))
+    if not access.can(needed):
+        raise Forbidden(f"this needs the {needed} role; you are a {role} of {vendor.name}")
+    g.access = access
+    return access
+
+
+def product_access(vendor_slug: str, product_slug: str,
+                   needed: str = "viewer") -> tuple[Access, Product]:
+    access = vendor_access(vendor_slug, needed)
+    return access, get_product(db.session, product_slug, vendor_id=access.vendor.id)

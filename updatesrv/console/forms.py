@@ -1,0 +1,172 @@
+"""WTForms for the console. They check shape (required, length); the domain rules live in
+the services, whose errors are shown next to the field they name (``show_error``)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..errors import UpdatesrvError
+from ..notices.models import SEVERITIES, STATUSES
+
+ROLE_CHOICES = [SelectChoice("viewer", "Viewer (read only)"),
+                SelectChoice("publisher", "Publisher (releases, notices)"),
+                SelectChoice("owner", "Owner (everything, incl. users, tokens, keys)")]
+
+
+def choices(values: list[str] | tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(v, v) for v in values]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def show_error(form: FlaskForm, exc: UpdatesrvError) -> None:
+    """Puts a service error next to its field (or at the top of the form)."""
+    aliases = {"new_password": "new_password", "signing_keys": "public_key"}
+    name = aliases.get(exc.field or "", exc.field)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors), exc.detail]
+    else:
+        form.form_errors.append(exc.detail)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10)])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password",
+                                                                "The passwords differ.")])
+
+
+class AcceptInviteForm(FlaskForm):
+    name = StringField("Your name", validators=[Optional(), Length(max=200)])
+    password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=10)])
+    confirm = PasswordField("Repeat it", validators=[DataRequired(),
+                                                     EqualTo("password", "The passwords differ.")])
+
+
+class ProductForm(FlaskForm):
+    slug = StringField("Slug (in URLs, e.g. ledgerly)", validators=[DataRequired(),
+                                                                    Length(max=64)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+
+
+class SettingsForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    support_url = StringField("Support page URL", validators=[Optional(), URL(), Length(max=500)])
+    support_email = EmailField("Support e-mail", validators=[Optional(), Length(max=254)])
+    minimum_supported_version = StringField("Minimum supported version",
+                                            validators=[Optional(), Length(max=64)])
+    notice_prefix = StringField("Notice id prefix", validators=[DataRequired(), Length(max=12)])
+
+
+class SigningKeyForm(FlaskForm):
+    public_key = StringField("Ed25519 public key (base64)",
+                             validators=[DataRequired(), Length(max=64)])
+
+
+class ReleaseForm(FlaskForm):
+    version = StringField("Version", validators=[DataRequired(), Length(max=64)])
+    channel = SelectField("Channel")
+    notes = TextAreaField("Release notes (Markdown)", validators=[Length(max=100_000)])
+    critical = BooleanField("Critical update (installs should not skip it)")
+    preview = SubmitField("Preview notes")
+    save = SubmitField("Save as draft")
+
+
+class ReleaseEditForm(FlaskForm):
+    notes = TextAreaField("Release notes (Markdown)", validators=[Length(max=100_000)])
+    critical = BooleanField("Critical update")
+    preview = SubmitField("Preview notes")
+    save = SubmitField("Save")
+
+
+class UploadForm(FlaskForm):
+    platform = StringField("Platform", validators=[DataRequired(), Length(max=64)])
+    file = FileField("File", validators=[FileRequired()])
+    signature = StringField("Signature (base64 Ed25519, if the product has keys)",
+                            validators=[Optional(), Length(max=200)])
+
+
+class ExternalArtifactForm(FlaskForm):
+    platform = StringField("Platform", validators=[DataRequired(), Length(max=64)])
+    url = StringField("Download URL", validators=[DataRequired(), URL(), Length(max=2000)])
+    size = IntegerField("Size in bytes", validators=[DataRequired(), NumberRange(min=0)])
+    sha256 = StringField("SHA-256", validators=[DataRequired(), Length(min=64, max=64)])
+    signature = StringField("Signature (base64)", validators=[Optional(), Length(max=200)])
+
+
+class YankForm(FlaskForm):
+    reason = TextAreaField("Why (shown to users)", validators=[DataRequired(),
+                                                              Length(max=2000)])
+    confirm = BooleanField("Yes, withdraw this release", validators=[DataRequired(
+        "Tick the box to confirm.")])
+
+
+class NoticeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+    severity = SelectField("Severity", choices=choices(SEVERITIES))
+    status = SelectField("Status", choices=choices([s for s in STATUSES if s != "withdrawn"]))
+    affected = StringField("Affected versions (PEP 440, e.g. >=2.0,<2.0.1)",
+                           validators=[DataRequired(), Length(max=500)])
+    platforms = StringField("Platforms (comma-separated; empty = all)",
+                            validators=[Optional(), Length(max=500)])
+    channels = MultiCheckboxField("Channels (none ticked = all)")
+    summary = TextAreaField("Summary (plain text)", validators=[Length(max=2000)])
+    details = TextAreaField("Details (Markdown)", validators=[Length(max=50_000)])
+    workaround = TextAreaField("Workaround: what users should do (Markdown)",
+                               validators=[Length(max=50_000)])
+    fixed_in = StringField("Fixed in (choose a release or type a future version)",
+                           validators=[Optional(), Length(max=64)])
+    message = TextAreaField("Timeline message (optional)", validators=[Length(max=50_000)])
+    check = SubmitField("Show matching versions")
+    save = SubmitField("Save notice")
+
+
+class NoticeUpdateForm(FlaskForm):
+    status = SelectField("New status", choices=choices(STATUSES))
+    fixed_in = StringField("Fixed in", validators=[Optional(), Length(max=64)])
+    message = TextAreaField("Message (Markdown, shown on the public timeline)",
+                            validators=[Length(max=50_000)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name (e.g. CI)", validators=[DataRequired(), Length(max=100)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="publisher")
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="publisher")
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField("Role",
+                       choices=[*ROLE_CHOICES, SelectChoice("remove", "Remove from vendor")])
