@@ -19,9 +19,10 @@ document.addEventListener("DOMContentLoaded", function () {
         status.textContent = "Uploading… " + percent + "%";
       });
       xhr.addEventListener("load", function () {
-        if (xhr.status < 400 && xhr.responseURL) {
-          window.location.assign(xhr.responseURL);
-          return;
+        // The XHR followed the server's redirect: show that page (with its message, or the
+        // form with its errors) and make the address bar match it.
+        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+          window.history.replaceState(null, "", xhr.responseURL);
         }
         document.open();
         document.write(xhr.responseText);
