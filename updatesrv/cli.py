@@ -158,16 +158,49 @@ def create_token_command(vendor: str, name: str, role: str) -> None:
 @click.option("--bind", "-b", default="127.0.0.1:5000", show_default=True)
 @click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--dev", is_flag=True, help="Flask's reloading development server.")
+@click.option("--scheduler/--no-scheduler", default=True, show_default=True,
+              help="Also run the one scheduler process (use --no-scheduler when another "
+                   "host runs 'updatesrv scheduler').")
 @with_appcontext
-def serve_command(bind: str, workers: int, dev: bool) -> None:
-    """Serve the app: gunicorn with WORKERS processes, or the dev server with --dev."""
-    from .serve import run_dev, run_gunicorn
+def serve_command(bind: str, workers: int, dev: bool, scheduler: bool) -> None:
+    """Serve the app: gunicorn with WORKERS processes (or the dev server with --dev), plus
+    exactly one scheduler process beside them. Workers never start a scheduler."""
+    from .serve import run_dev, run_gunicorn, start_scheduler_process
 
     host, _, port = bind.rpartition(":")
+    if scheduler:
+        start_scheduler_process()
     if dev:
         run_dev(host or "127.0.0.1", int(port))
     else:
         run_gunicorn(bind, workers)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run due work once and exit (for cron and tests).")
+@click.option("--now", "now_text", default=None, metavar="RFC3339",
+              help="With --once: the time to run as (default: now).")
+@click.option("--tick", default=30.0, show_default=True, type=click.FloatRange(1, 3600),
+              help="Seconds between ticks.")
+@with_appcontext
+def scheduler_command(once: bool, now_text: str | None, tick: float) -> None:
+    """Run the scheduler: due ramp steps and housekeeping. One per deployment."""
+    from .errors import UpdatesrvError
+    from .scheduling.runner import run_forever, run_once
+    from .timeutil import parse_rfc3339
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        try:
+            now = parse_rfc3339(now_text, "--now")
+        except UpdatesrvError as exc:
+            raise click.BadParameter(exc.detail, param_hint="--now") from None
+        click.echo(run_once(app, now))
+        return
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(message)s")
+    run_forever(app, tick_seconds=tick)
 
 
 @click.command("publish")
@@ -240,7 +273,7 @@ def seed_demo_command() -> None:
 
 
 COMMANDS = [db_group, init_command, create_vendor_command, create_token_command, serve_command,
-            publish_command, keygen_command, seed_demo_command]
+            scheduler_command, publish_command, keygen_command, seed_demo_command]
 
 
 def register_commands(app: Flask) -> None:

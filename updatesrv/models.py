@@ -5,24 +5,9 @@ from .audit.models import AuditEvent
 from .db import Base
 from .notices.models import Notice, NoticeUpdate
 from .products.models import Product, SigningKey
-from .releases.models import Artifact, Release
+from .releases.models import Artifact, EmergencyStop, RampStep, Release
 from .stats.models import CheckCount, InstallSeen
 
-__all__ = [
-           "ApiToken",
-           "Artifact",
-           "AuditEvent",
-           "Base",
-           "CheckCount",
-           "InstallSeen",
-           "Invitation",
-           "LoginThrottle",
-           "Membership",
-           "Notice",
-           "NoticeUpdate",
-           "Product",
-           "Release",
-           "SigningKey",
-           "User",
-           "Vendor",
-]
+__all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "EmergencyStop",
+           "InstallSeen", "Invitation", "LoginThrottle", "Membership", "Notice", "NoticeUpdate",
+           "Product", "RampStep", "Release", "SigningKey", "User", "Vendor"]

@@ -3,6 +3,11 @@ development server."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 from flask import Flask
@@ -53,3 +58,21 @@ def run_dev(host: str, port: int) -> None:
     from . import create_app
 
     create_app().run(host=host, port=port, debug=True, use_reloader=True)
+
+
+def start_scheduler_process() -> subprocess.Popen[bytes]:
+    """The deployment's one scheduler, as a child process of the server command (not of a
+    gunicorn worker). It is stopped when the server exits."""
+    child = subprocess.Popen([sys.executable, "-m", "updatesrv.cli", "scheduler"],
+                             env=os.environ.copy())
+
+    def stop() -> None:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    atexit.register(stop)
+    return child

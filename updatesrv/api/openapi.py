@@ -108,9 +108,22 @@ SCHEMAS: dict[str, Any] = {
                                "published_at": {"type": ["string", "null"],
                                                 "format": "date-time", "readOnly": True},
                                "url": {"type": "string", "readOnly": True},
+                               "rollout_percent": {"type": "integer"},
+                               "paused": {"type": "boolean"},
+                               "paused_reason": {"type": ["string", "null"]},
+                               "min_upgrade_from": {"type": ["string", "null"]},
+                               "ramp": {"type": "array", "items": {"type": "object"}},
                                "artifacts": {"type": "array", "items": _ref("Artifact")}}},
     "ReleaseCreate": {"type": "object", "required": ["version"],
-                      "properties": {"version": {"type": "string"},
+                      "properties": {"rollout_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                                    "min_upgrade_from": {"type": ["string", "null"]},
+                                    "ramp": {"type": "array", "items": {
+                                        "type": "object", "required": ["percent"],
+                                        "properties": {"percent": {"type": "integer"},
+                                                       "after_hours": {"type": "number"},
+                                                       "at": {"type": "string",
+                                                              "format": "date-time"}}}},
+                                    "version": {"type": "string"},
                                      "channel": {"type": "string"},
                                      "notes": {"type": "string"},
                                      "critical": {"type": "boolean"},
@@ -119,7 +132,16 @@ SCHEMAS: dict[str, Any] = {
                                      "artifacts": {"type": "array",
                                                    "items": _ref("Artifact")}}},
     "ReleasePatch": {"type": "object",
-                     "properties": {"notes": {"type": "string"},
+                     "properties": {"rollout_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                                    "paused": {"type": "boolean"},
+                                    "min_upgrade_from": {"type": ["string", "null"]},
+                                    "ramp": {"type": "array", "items": {
+                                        "type": "object", "required": ["percent"],
+                                        "properties": {"percent": {"type": "integer"},
+                                                       "after_hours": {"type": "number"},
+                                                       "at": {"type": "string",
+                                                              "format": "date-time"}}}},
+                                    "notes": {"type": "string"},
                                     "critical": {"type": "boolean"},
                                     "draft": {"const": False},
                                     "yanked": {"type": "boolean"},
@@ -148,6 +170,10 @@ SCHEMAS: dict[str, Any] = {
                        "platforms": {"type": "array", "items": {"type": "string"}},
                        "channels": {"type": "array", "items": {"type": "string"}},
                        "fixed_in": {"type": ["string", "null"]},
+                       "hold_release": {"type": ["string", "null"],
+                                        "description": "safeguard hold: matching installs "
+                                                       "are not offered this release or "
+                                                       "newer until fixed"},
                        "message": {"type": "string",
                                    "description": "Markdown; becomes a timeline entry"}}},
     "Notice": {
@@ -290,6 +316,17 @@ def _paths() -> dict[str, Any]:
                   "requestBody": {"required": True, "content": {"application/json": {
                       "schema": _ref("NoticeWrite")}}},
                   "responses": {"200": _json(_ref("Notice")), **ERRORS}}}
+    paths["/api/v1/products/{product}/channels/{channel}/stop"] = {
+        "parameters": [PRODUCT, CHANNEL],
+        "post": {"summary": "Emergency stop: offer nothing on this channel (notices still "
+                            "delivered)", "operationId": "stopChannel", "security": SECURE,
+                 "requestBody": {"required": False, "content": {"application/json": {
+                     "schema": {"type": "object",
+                                "properties": {"reason": {"type": "string"}}}}}},
+                 "responses": {"200": _json({"type": "object"}), **ERRORS}},
+        "delete": {"summary": "Lift the emergency stop", "operationId": "resumeChannel",
+                   "security": SECURE,
+                   "responses": {"200": _json({"type": "object"}), **ERRORS}}}
     paths.update(EXTRA_PATHS)
     return paths
 

@@ -16,8 +16,10 @@ from ..releases.services import (
     add_external_artifact,
     artifact_to_dict,
     create_release,
+    emergency_stops,
     get_release,
     release_to_dict,
+    set_emergency_stop,
     update_release,
     upload_artifact,
 )
@@ -146,3 +148,29 @@ def update_notice_view(product: str, notice_id: str) -> Response:
     notice = get_notice(db.session, _own_product(product), notice_id)
     updated = update_notice(db.session, _actor(), notice, json_body())
     return json_response(notice_to_dict(updated, base_url()))
+
+
+def _stop_body(prod: Product) -> dict[str, object]:
+    return {"product": prod.slug, "stopped": [
+        {"channel": s.channel, "reason": s.reason, "by": s.created_by,
+         "since": s.created_at.isoformat().replace("+00:00", "Z")}
+        for s in emergency_stops(db.session, prod)]}
+
+
+@bp.post("/products/<product>/channels/<channel>/stop")
+@token_required
+def stop_channel_view(product: str, channel: str) -> Response:
+    """Emergency stop: installs on this channel are offered nothing until it is lifted."""
+    prod = _own_product(product)
+    body = request.get_json(silent=True) if request.is_json else None
+    reason = body.get("reason", "") if isinstance(body, dict) else ""
+    set_emergency_stop(db.session, _actor(), prod, channel, True, reason)
+    return json_response(_stop_body(prod))
+
+
+@bp.delete("/products/<product>/channels/<channel>/stop")
+@token_required
+def resume_channel_view(product: str, channel: str) -> Response:
+    prod = _own_product(product)
+    set_emergency_stop(db.session, _actor(), prod, channel, False)
+    return json_response(_stop_body(prod))

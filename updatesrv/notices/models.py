@@ -35,6 +35,9 @@ class Notice(Base):
     platforms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     channels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     fixed_in: Mapped[str | None] = mapped_column(sa.String(64))
+    # Safeguard hold: matching installs are not offered this release or anything newer
+    # until the notice is fixed or the hold is lifted.
+    hold_release: Mapped[str | None] = mapped_column(sa.String(64))
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]

@@ -21,7 +21,8 @@ from .models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice, NoticeUpdat
 # bumps the notice's revision (and clients show the notice again).
 REVISION_FIELDS = ("title", "summary", "details", "workaround", "severity", "status",
                    "affected", "platforms", "channels", "fixed_in")
-EDITABLE = frozenset(REVISION_FIELDS)
+# Not shown to installs, so not part of the revision; it changes which release they get.
+EDITABLE = frozenset({*REVISION_FIELDS, "hold_release"})
 MAX_MARKDOWN = 50_000
 
 
@@ -87,6 +88,10 @@ def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
     if "fixed_in" in data:
         value = data["fixed_in"]
         out["fixed_in"] = None if value in (None, "") else str(parse_version(value, "fixed_in"))
+    if "hold_release" in data:
+        value = data["hold_release"]
+        out["hold_release"] = (None if value in (None, "") else
+                               str(parse_version(value, "hold_release")))
     return out
 
 
@@ -133,7 +138,10 @@ def create_notice(session: Session, actor: Actor, product: Product,
     session.flush()
     bump_catalog(session, product.id)
     audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="notice.create",
-                 object_type="notice", object_key=notice.public_id, after=snapshot(notice))
+                 object_type="notice", object_key=notice.public_id,
+                 after={**snapshot(notice), "hold_release": notice.hold_release})
+    if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES:
+        halt_rollouts(session, notice)
     session.commit()
     return notice
 
@@ -149,6 +157,7 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
     fields = parse_fields(notice.product, data)
     message = _message(data)
     before = snapshot(notice)
+    hold_before = notice.hold_release
     for name, value in fields.items():
         setattr(notice, name, value)
     after = snapshot(notice)
@@ -163,13 +172,53 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
         notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status,
                                             revision=notice.revision, message=message,
                                             actor=actor.label))
-    if changed or message:
+    hold_changed = hold_before != notice.hold_release
+    if changed or message or hold_changed:
         bump_catalog(session, notice.product_id)
         audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
                      action="notice.update", object_type="notice", object_key=notice.public_id,
-                     before=before, after={**after, **({"message": message} if message else {})})
+                     before={**before, "hold_release": hold_before},
+                     after={**after, "hold_release": notice.hold_release,
+                            **({"message": message} if message else {})})
+    raised = before["severity"] != "critical" and notice.severity == "critical"
+    widened = any(before[k] != after[k] for k in ("affected", "platforms", "channels"))
+    reopened = before["status"] in RESOLVED_STATUSES and notice.status not in RESOLVED_STATUSES
+    if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES and (
+            raised or widened or reopened):
+        halt_rollouts(session, notice)
     session.commit()
     return notice
+
+
+def halt_rollouts(session: Session, notice: Notice) -> list[str]:
+    """Auto-halt: a critical notice that affects a release still rolling out pauses that
+    rollout at once; the dashboard says why and the audit log says it was the system."""
+    from ..releases.models import Release
+
+    spec = SpecifierSet(notice.affected)
+    halted = []
+    for release in session.scalars(sa.select(Release).where(
+            Release.product_id == notice.product_id, Release.rollout_percent < 100,
+            Release.paused.is_(False), Release.draft.is_(False), Release.yanked.is_(False))):
+        if not spec.contains(release.version, prereleases=True):
+            continue
+        if notice.channels and release.channel not in notice.channels:
+            continue
+        if notice.platforms and not ({a.platform for a in release.artifacts}
+                                     & {*notice.platforms, "any"}):
+            continue
+        release.paused = True
+        release.paused_reason = (f"Paused automatically: critical notice {notice.public_id} "
+                                 f"(“{notice.title}”) affects {release.version}.")
+        audit.record(session, vendor_id=notice.product.vendor_id, actor="system",
+                     action="release.auto_pause", object_type="release",
+                     object_key=f"{notice.product.slug}/{release.version}",
+                     before={"paused": False},
+                     after={"paused": True, "reason": release.paused_reason})
+        halted.append(release.version)
+    if halted:
+        bump_catalog(session, notice.product_id)
+    return halted
 
 
 def get_notice(session: Session, product: Product, public_id: str) -> Notice:
@@ -202,6 +251,7 @@ def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "severity": notice.severity, "status": notice.status, "affected": notice.affected,
         "affected_text": affected_in_words(notice.affected), "platforms": notice.platforms,
         "channels": notice.channels, "fixed_in": notice.fixed_in,
+        "hold_release": notice.hold_release,
         "opened_at": rfc3339(notice.opened_at), "updated_at": rfc3339(notice.updated_at),
         "resolved_at": rfc3339(notice.resolved_at),
         "url": f"{base_url}/p/{product.slug}/known-issues/{notice.public_id}",

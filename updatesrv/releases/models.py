@@ -27,10 +27,18 @@ class Release(Base):
     yank_reason: Mapped[str | None] = mapped_column(sa.Text)
     publish_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]
+    # Phased rollout: the share of installs (by a sticky hash of their id) offered it.
+    rollout_percent: Mapped[int] = mapped_column(default=100, server_default="100")
+    paused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    paused_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Stepping stone: installs below this version must first update to something else.
+    min_upgrade_from: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship()
+    ramp_steps: Mapped[list[RampStep]] = relationship(
+        back_populates="release", order_by="RampStep.due_at", cascade="all, delete-orphan")
     artifacts: Mapped[list[Artifact]] = relationship(
         back_populates="release", order_by="Artifact.platform", cascade="all, delete-orphan")
 
@@ -58,3 +66,35 @@ class Artifact(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     release: Mapped[Release] = relationship(back_populates="artifacts")
+
+
+class RampStep(Base):
+    """One step of a release's ramp plan. The database owns what is due; a scheduler tick
+    applies due steps, each claimed by a conditional UPDATE in the same transaction as its
+    effect, so it happens exactly once however many schedulers run or crash."""
+
+    __tablename__ = "ramp_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(sa.ForeignKey("releases.id", ondelete="CASCADE"),
+                                            index=True)
+    percent: Mapped[int]
+    due_at: Mapped[dt.datetime] = mapped_column(index=True)
+    applied_at: Mapped[dt.datetime | None]
+
+    release: Mapped[Release] = relationship(back_populates="ramp_steps")
+
+
+class EmergencyStop(Base):
+    """While present, installs on this product and channel are offered nothing."""
+
+    __tablename__ = "emergency_stops"
+    __table_args__ = (sa.UniqueConstraint("product_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True)
+    channel: Mapped[str] = mapped_column(sa.String(32))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

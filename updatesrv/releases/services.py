@@ -19,14 +19,18 @@ from ..signing import parse_signature, verify_file
 from ..timeutil import parse_rfc3339, rfc3339
 from ..versions import parse_platform, parse_version, version_key
 from .errors import ArtifactImmutable, BadSignature, ReleaseNotFound, VersionExists
-from .models import Artifact, Release
+from .models import Artifact, EmergencyStop, RampStep, Release
 from .storage import ArtifactStore
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 MAX_NOTES = 100_000
-CREATE_FIELDS = {"version", "channel", "notes", "critical", "draft", "artifacts", "publish_at"}
-PATCH_FIELDS = {"notes", "critical", "draft", "yanked", "yank_reason", "publish_at"}
+ROLLOUT_FIELDS = {"rollout_percent", "paused", "min_upgrade_from", "ramp"}
+CREATE_FIELDS = {"version", "channel", "notes", "critical", "draft", "artifacts", "publish_at",
+                 *ROLLOUT_FIELDS - {"paused"}}
+PATCH_FIELDS = {"notes", "critical", "draft", "yanked", "yank_reason", "publish_at",
+                *ROLLOUT_FIELDS}
+MAX_RAMP_STEPS = 20
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,12 @@ def release_to_dict(release: Release, base_url: str) -> dict[str, Any]:
         "created_at": rfc3339(release.created_at),
         "url": f"{base_url}/p/{slug}/releases/{release.version}",
         "artifacts": [artifact_to_dict(a, base_url) for a in release.artifacts],
+        "rollout_percent": release.rollout_percent,
+        "paused": release.paused,
+        "paused_reason": release.paused_reason,
+        "min_upgrade_from": release.min_upgrade_from,
+        "ramp": [{"percent": s.percent, "at": rfc3339(s.due_at),
+                  "applied_at": rfc3339(s.applied_at)} for s in release.ramp_steps],
     }
 
 
@@ -137,6 +147,10 @@ def _snapshot(release: Release) -> dict[str, Any]:
         "yank_reason": release.yank_reason, "publish_at": rfc3339(release.publish_at),
         "published_at": rfc3339(release.published_at),
         "artifacts": {a.platform: a.sha256 for a in release.artifacts},
+        "rollout_percent": release.rollout_percent, "paused": release.paused,
+        "min_upgrade_from": release.min_upgrade_from,
+        "ramp": [[s.percent, rfc3339(s.due_at)] for s in release.ramp_steps
+                 if s.applied_at is None],
     }
 
 
@@ -226,6 +240,7 @@ def create_release(session: Session, actor: Actor, product: Product,
         release.artifacts = [Artifact(platform=a.platform, url=a.url, size=a.size,
                                       sha256=a.sha256, signature=a.signature)
                              for a in artifacts or []]
+        _apply_rollout_fields(release, data, utcnow())
         session.add(release)
         try:
             session.flush()
@@ -289,6 +304,7 @@ def update_release(session: Session, actor: Actor, release: Release,
                                    field="draft")
             release.draft = False
             release.published_at = max(now, release.publish_at) if release.publish_at else now
+    _apply_rollout_fields(release, changes, now)
     if "yanked" in changes:
         release.yanked = _bool(changes["yanked"], "yanked")
         if release.yanked:
@@ -315,6 +331,8 @@ def update_release(session: Session, actor: Actor, release: Release,
         action = "release.update"
         if before["draft"] and not after["draft"]:
             action = "release.publish"
+        elif before["paused"] != after["paused"]:
+            action = "release.pause" if after["paused"] else "release.resume"
         elif before["yanked"] != after["yanked"]:
             action = "release.yank" if after["yanked"] else "release.unyank"
         audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action=action,
@@ -447,3 +465,104 @@ def find_download(session: Session, product_slug: str, version: str,
         sa.select(Artifact).join(Release).join(Product)
         .where(Product.slug == product_slug, Release.version_key == key,
                Artifact.platform == platform, Artifact.storage_path.is_not(None)))
+
+
+def _percent(value: object, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+        raise InvalidInput(f"{field} must be a whole number from 0 to 100", field=field)
+    return value
+
+
+def parse_ramp(value: object, start: Any) -> list[tuple[int, Any]]:
+    """[{"percent": 5, "after_hours": 0}, {"percent": 100, "at": "2026-12-01T09:00:00Z"}]
+    → [(percent, due_at)], percentages and times increasing."""
+    import datetime as dt
+
+    if not isinstance(value, list) or len(value) > MAX_RAMP_STEPS:
+        raise InvalidInput(f"ramp must be a list of at most {MAX_RAMP_STEPS} steps such as "
+                           '{"percent": 25, "after_hours": 24}', field="ramp")
+    steps: list[tuple[int, Any]] = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) - {"percent", "after_hours", "at"} or \
+                ("after_hours" in item) == ("at" in item):
+            raise InvalidInput(f"ramp[{i}] needs percent and either after_hours or at",
+                               field="ramp")
+        percent = _percent(item.get("percent"), f"ramp[{i}].percent")
+        if "at" in item:
+            due = parse_rfc3339(item["at"], f"ramp[{i}].at")
+        else:
+            hours = item["after_hours"]
+            if not isinstance(hours, int | float) or isinstance(hours, bool) or \
+                    not 0 <= hours <= 24 * 365:
+                raise InvalidInput(f"ramp[{i}].after_hours must be 0 to 8760", field="ramp")
+            due = start + dt.timedelta(hours=hours)
+        if steps and (percent < steps[-1][0] or due < steps[-1][1]):
+            raise InvalidInput("ramp steps must go up in percent and forward in time",
+                               field="ramp")
+        steps.append((percent, due))
+    return steps
+
+
+def _apply_rollout_fields(release: Release, data: dict[str, Any], now: Any) -> None:
+    if "rollout_percent" in data:
+        percent = _percent(data["rollout_percent"], "rollout_percent")
+        release.rollout_percent = percent
+    if "paused" in data:
+        release.paused = _bool(data["paused"], "paused")
+        release.paused_reason = None
+    if "min_upgrade_from" in data:
+        value = data["min_upgrade_from"]
+        release.min_upgrade_from = (None if value in (None, "") else
+                                    str(parse_version(value, "min_upgrade_from")))
+        if release.min_upgrade_from and parse_version(release.min_upgrade_from) >= \
+                parse_version(release.version):
+            raise InvalidInput("min_upgrade_from must be below the release's own version",
+                               field="min_upgrade_from")
+    if "ramp" in data:
+        start = max(now, release.publish_at) if release.publish_at else now
+        steps = parse_ramp(data["ramp"], start)
+        # A new plan replaces the steps still to come; applied ones stay as history.
+        release.ramp_steps = [s for s in release.ramp_steps if s.applied_at is not None]
+        for percent, due in steps:
+            step = RampStep(percent=percent, due_at=due)
+            if due <= now and not release.paused:
+                release.rollout_percent = percent  # steps increase: the last due one wins
+                step.applied_at = now
+            release.ramp_steps.append(step)
+
+
+def set_emergency_stop(session: Session, actor: Actor, product: Product, channel: str,
+                       stop: bool, reason: str = "") -> bool:
+    """Stops (or resumes) every offer on a product's channel. Returns whether a stop is in
+    force afterwards."""
+    actor.require("publisher")
+    if channel not in product.channels:
+        raise ReleaseNotFound(f"{product.slug} has no channel {channel!r}")
+    if not isinstance(reason, str) or len(reason) > 2000:
+        raise InvalidInput("reason must be text of at most 2000 characters", field="reason")
+    existing = session.scalar(sa.select(EmergencyStop).where(
+        EmergencyStop.product_id == product.id, EmergencyStop.channel == channel))
+    if stop and existing is None:
+        session.add(EmergencyStop(product_id=product.id, channel=channel, reason=reason,
+                                  created_by=actor.label))
+    elif not stop and existing is not None:
+        session.delete(existing)
+    else:
+        return stop  # already as asked: idempotent
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()  # a concurrent stop won: the state is as asked
+        return stop
+    bump_catalog(session, product.id)
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                 action="channel.stop" if stop else "channel.resume", object_type="channel",
+                 object_key=f"{product.slug}/{channel}", before={"stopped": not stop},
+                 after={"stopped": stop, "reason": reason} if stop else {"stopped": False})
+    session.commit()
+    return stop
+
+
+def emergency_stops(session: Session, product: Product) -> list[EmergencyStop]:
+    return list(session.scalars(sa.select(EmergencyStop).where(
+        EmergencyStop.product_id == product.id).order_by(EmergencyStop.channel)))

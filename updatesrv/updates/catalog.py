@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import read_only
 from ..notices.models import SEVERITIES, Notice
 from ..products.models import Product
-from ..releases.models import Release
+from ..releases.models import EmergencyStop, Release
 from ..versions import ANY_PLATFORM, version_key
 
 
@@ -44,6 +44,9 @@ class CatalogRelease:
     published_at: dt.datetime
     publish_at: dt.datetime | None
     artifacts: Mapping[str, CatalogArtifact]
+    rollout_percent: int = 100
+    paused: bool = False
+    min_upgrade_from: Version | None = None
 
     def visible_at(self, now: dt.datetime) -> bool:
         return self.publish_at is None or self.publish_at <= now
@@ -69,6 +72,7 @@ class CatalogNotice:
     fixed_in: Version | None
     fixed_in_text: str | None
     updated_at: dt.datetime
+    hold_release: Version | None = None
 
     def applies_to(self, version: Version, channel: str, platform: str | None) -> bool:
         # With no platform given the platform filter is ignored: better told than missed.
@@ -96,15 +100,17 @@ class Catalog:
     by_key: Mapping[str, CatalogRelease] = field(repr=False)
     support_url: str | None = None
     support_email: str | None = None
+    # Channels under an emergency stop: their installs are offered nothing.
+    stopped_channels: frozenset[str] = frozenset()
     # Non-withdrawn notices in delivery order: severity, newest update, id.
     notices: tuple[CatalogNotice, ...] = ()
     # Notice selection depends only on (version, channel, platform) and installs share a
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
-        default_factory=dict, repr=False, compare=False)
+        default_factory=dict, repr=False, compare=False, init=False)
     # Serialised form of each notice per base URL, built once (see updates/response.py).
     body_memo: dict[tuple[str, str], dict[str, object]] = field(
-        default_factory=dict, repr=False, compare=False)
+        default_factory=dict, repr=False, compare=False, init=False)
 
     def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
         """A published, visible, non-yanked release at or above the notice's fix exists."""
@@ -151,7 +157,9 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         releases.append(CatalogRelease(
             version=Version(r.version), version_text=r.version, channel=r.channel,
             critical=r.critical, yanked=r.yanked, notes=r.notes, published_at=r.published_at,
-            publish_at=r.publish_at, artifacts=artifacts))
+            publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
+            paused=r.paused,
+            min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None))
     releases.sort(key=lambda r: r.version, reverse=True)
     notices = [
         CatalogNotice(
@@ -159,7 +167,8 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             severity=n.severity, status=n.status, specifier=SpecifierSet(n.affected),
             platforms=tuple(n.platforms), channels=tuple(n.channels), workaround=n.workaround,
             fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
-            updated_at=n.updated_at)
+            updated_at=n.updated_at,
+            hold_release=Version(n.hold_release) if n.hold_release else None)
         for n in session.scalars(sa.select(Notice).where(Notice.product_id == product.id,
                                                          Notice.status != "withdrawn"))]
     notices.sort(key=lambda n: n.public_id)
@@ -173,7 +182,9 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         releases=tuple(releases),
         by_key={version_key(r.version): r for r in releases},
         support_url=product.support_url, support_email=product.support_email,
-        notices=tuple(notices))
+        notices=tuple(notices),
+        stopped_channels=frozenset(session.scalars(
+            sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
 
 
 _REVISION = (sa.select(Product.id, Product.catalog_revision)

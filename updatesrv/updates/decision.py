@@ -5,6 +5,7 @@ table and every process answers the same."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -41,6 +42,7 @@ class Decision:
     installed: InstalledStatus
     update: Offer | None
     notices: tuple[CatalogNotice, ...] = ()
+    stopped: bool = False
 
     def fix_available(self, notice: CatalogNotice) -> bool:
         """The offered update is at or above the notice's fix: computed here so clients
@@ -72,10 +74,37 @@ def installed_status(query: UpdateQuery, catalog: Catalog) -> InstalledStatus:
         or query.version >= catalog.minimum_supported)
 
 
+def rollout_bucket(install_id: str, product: str, version: str) -> int:
+    """0–9999, the same in every process and on every run (never Python's salted hash()),
+    and different per release, so each release samples a different first group."""
+    digest = hashlib.sha256(f"{install_id}:{product}:{version}".encode()).hexdigest()
+    return int(digest[:8], 16) % 10000
+
+
+def in_rollout(install_id: str | None, product: str, release: CatalogRelease) -> bool:
+    if release.rollout_percent >= 100:
+        return True
+    if not install_id or release.rollout_percent <= 0:
+        return False  # installs without an id only get fully rolled-out releases
+    return rollout_bucket(install_id, product, release.version_text) < release.rollout_percent * 100
+
+
 def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     channels = catalog.channels_up_to(query.channel)
     installed = installed_status(query, catalog)
     notices = catalog.notices_for(query.version, query.channel, query.platform)
+    if query.channel in catalog.stopped_channels:
+        # Emergency stop: nothing is offered, not even to yanked or critical cases;
+        # notices still reach the install.
+        return Decision(installed=installed, update=None, notices=notices, stopped=True)
+    # Safeguard holds: a matching, unfixed notice keeps this install below its release.
+    holds = [n.hold_release for n in notices if n.hold_release is not None
+             and n.status != "fixed"]
+    hold_cap = min(holds) if holds else None
+    critical_fixes = [n.fixed_in for n in notices
+                      if n.severity == "critical" and n.fixed_in is not None]
+    # Who may skip a rollout percentage (never a pause, stop, hold or stepping stone).
+    must_update = installed.yanked or not installed.supported
     # A yanked install is offered the best release even if that is a downgrade.
     must_leave = installed.yanked
     offer_index: int | None = None
@@ -84,17 +113,25 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     for index, release in enumerate(catalog.releases):
         if not must_leave and release.version <= query.version:
             break
-        artifact = eligible_artifact(release, catalog, channels, query.platform, query.now)
-        if artifact is not None:
-            offer_index = index
-            break
+        if release.paused or (hold_cap is not None and release.version >= hold_cap):
+            continue
+        if release.min_upgrade_from is not None and query.version < release.min_upgrade_from:
+            continue  # stepping stone: go to an earlier release first
+        candidate = eligible_artifact(release, catalog, channels, query.platform, query.now)
+        if candidate is None:
+            continue
+        bypass = (release.critical or must_update
+                  or any(fix <= release.version for fix in critical_fixes))
+        if not bypass and not in_rollout(query.install_id, catalog.slug, release):
+            continue
+        offer_index, artifact = index, candidate
+        break
     if offer_index is None or artifact is None:
         return Decision(installed=installed, update=None, notices=notices)
 
     offered = catalog.releases[offer_index]
     critical = installed.yanked or not installed.supported or any(
-        n.severity == "critical" and n.fixed_in is not None and n.fixed_in <= offered.version
-        for n in notices)
+        fix <= offered.version for fix in critical_fixes)
     if not critical:
         # Any eligible release between the installed one and the offer that is critical
         # makes the jump critical: skipping it must not hide it.

@@ -1,0 +1,55 @@
+"""The scheduler process (APScheduler 3): one per deployment, started by
+``updatesrv scheduler`` or beside the web server by ``updatesrv serve``. It only ticks; what
+is due lives in the database, so a missed or doubled tick is harmless."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from flask import Flask
+
+from ..db import utcnow
+from .jobs import run_due_work
+
+log = logging.getLogger(__name__)
+
+
+def run_once(app: Flask, now: dt.datetime | None = None,
+             housekeeping: bool = True) -> dict[str, int]:
+    from .. import runtime
+
+    maker = app.extensions["updatesrv.db"][1]
+    return run_due_work(maker, runtime(app).store.staging, now or utcnow(), housekeeping)
+
+
+def run_forever(app: Flask, tick_seconds: float = 30.0,
+                housekeeping_seconds: float = 3600.0) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    def tick() -> None:
+        try:
+            done = run_once(app, housekeeping=False)
+            if done["ramp_steps"]:
+                log.info("applied %d ramp step(s)", done["ramp_steps"])
+        except Exception:  # the next tick retries: nothing due is lost
+            log.exception("scheduler tick failed")
+
+    def housekeep() -> None:
+        try:
+            log.info("housekeeping: %s", run_once(app))
+        except Exception:
+            log.exception("housekeeping failed")
+
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    options: dict[str, Any] = {"max_instances": 1, "coalesce": True,
+                               "misfire_grace_time": None}
+    scheduler.add_job(tick, IntervalTrigger(seconds=tick_seconds), id="tick",
+                      next_run_time=dt.datetime.now(dt.UTC), **options)
+    scheduler.add_job(housekeep, IntervalTrigger(seconds=housekeeping_seconds),
+                      id="housekeeping", next_run_time=dt.datetime.now(dt.UTC), **options)
+    log.info("scheduler running: tick every %ss, housekeeping every %ss", tick_seconds,
+             housekeeping_seconds)
+    scheduler.start()
