@@ -12,6 +12,9 @@ from .helpers import base_url, json_response
 bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
 
 
+PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -115,7 +118,7 @@ SCHEMAS: dict[str, Any] = {
                                "ramp": {"type": "array", "items": {"type": "object"}},
                                "artifacts": {"type": "array", "items": _ref("Artifact")}}},
     "ReleaseCreate": {"type": "object", "required": ["version"],
-                      "properties": {"rollout_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                      "properties": {"rollout_percent": PERCENT,
                                     "min_upgrade_from": {"type": ["string", "null"]},
                                     "ramp": {"type": "array", "items": {
                                         "type": "object", "required": ["percent"],
@@ -132,7 +135,7 @@ SCHEMAS: dict[str, Any] = {
                                      "artifacts": {"type": "array",
                                                    "items": _ref("Artifact")}}},
     "ReleasePatch": {"type": "object",
-                     "properties": {"rollout_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                     "properties": {"rollout_percent": PERCENT,
                                     "paused": {"type": "boolean"},
                                     "min_upgrade_from": {"type": ["string", "null"]},
                                     "ramp": {"type": "array", "items": {

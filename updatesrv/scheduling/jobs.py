@@ -11,8 +11,10 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Invitation, LoginThrottle
@@ -41,7 +43,7 @@ def apply_due_ramp_steps(session_factory: Callable[[], Session], now: dt.datetim
     applied = 0
     for step_id in due:
         with session_factory() as session, write_intent():
-            claimed = session.execute(
+            claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 sa.update(RampStep)
                 .where(RampStep.id == step_id, RampStep.applied_at.is_(None))
                 .values(applied_at=now))
@@ -80,7 +82,8 @@ def roll_up_statistics(session_factory: Callable[[], Session], now: dt.datetime)
         rows = session.execute(sa.select(*keys, sa.func.count()).where(
             InstallSeen.day < cutoff).group_by(*keys)).all()
         for day, product_id, version, channel, platform, installs in rows:
-            updated = session.execute(sa.update(CheckCount).where(
+            updated: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                sa.update(CheckCount).where(
                 CheckCount.day == day, CheckCount.product_id == product_id,
                 CheckCount.version == version, CheckCount.channel == channel,
                 CheckCount.platform == platform).values(installs=installs))
@@ -88,7 +91,8 @@ def roll_up_statistics(session_factory: Callable[[], Session], now: dt.datetime)
                 session.add(CheckCount(day=day, product_id=product_id, version=version,
                                        channel=channel, platform=platform, checks=0,
                                        installs=installs))
-        deleted = session.execute(sa.delete(InstallSeen).where(InstallSeen.day < cutoff))
+        deleted: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            sa.delete(InstallSeen).where(InstallSeen.day < cutoff))
         session.commit()
         return int(deleted.rowcount or 0)
 
@@ -96,9 +100,11 @@ def roll_up_statistics(session_factory: Callable[[], Session], now: dt.datetime)
 def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> int:
     """Drops expired, unused invitations and stale login-throttle rows."""
     with session_factory() as session, write_intent():
-        invitations = session.execute(sa.delete(Invitation).where(
+        invitations: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            sa.delete(Invitation).where(
             Invitation.accepted_at.is_(None), Invitation.expires_at < now))
-        throttles = session.execute(sa.delete(LoginThrottle).where(
+        throttles: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            sa.delete(LoginThrottle).where(
             LoginThrottle.window_started_at < now - dt.timedelta(days=1),
             sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
         session.commit()

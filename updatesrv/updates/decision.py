@@ -75,7 +75,7 @@ def installed_status(query: UpdateQuery, catalog: Catalog) -> InstalledStatus:
 
 
 def rollout_bucket(install_id: str, product: str, version: str) -> int:
-    """0–9999, the same in every process and on every run (never Python's salted hash()),
+    """0 to 9999, the same in every process and on every run (never Python's salted hash()),
     and different per release, so each release samples a different first group."""
     digest = hashlib.sha256(f"{install_id}:{product}:{version}".encode()).hexdigest()
     return int(digest[:8], 16) % 10000
