@@ -147,7 +147,8 @@ def main() -> None:
            "UPDATESRV_SECRET_KEY": "bench"}
     server = subprocess.Popen(
         [sys.executable, "-m", "updatesrv.cli", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--workers", "2", "--no-scheduler"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

@@ -37,7 +37,7 @@ def world(csrf_off, app, api, product):
     add_user(app, "viewer@acme.example", "acme", "viewer")
     with app.app_context():
         values = {
-            "vendor": "acme", "product": "ledgerly", "version": "1.0",
+            "vendor": "acme", "product": "ledgerly", "version": "1.0", "channel": "stable",
             "notice_id": notice["id"],
             "token_id": db.session.scalar(sa.select(ApiToken.id).where(
                 ApiToken.vendor_id == 1)),

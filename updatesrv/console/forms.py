@@ -3,6 +3,8 @@ the services, whose errors are shown next to the field they name (``show_error``
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -145,6 +147,9 @@ class NoticeForm(FlaskForm):
                                validators=[Length(max=50_000)])
     fixed_in = StringField("Fixed in (choose a release or type a future version)",
                            validators=[Optional(), Length(max=64)])
+    hold_release = StringField("Safeguard hold: do not offer matching installs this release "
+                               "or newer until the notice is fixed",
+                               validators=[Optional(), Length(max=64)])
     message = TextAreaField("Timeline message (optional)", validators=[Length(max=50_000)])
     check = SubmitField("Show matching versions")
     save = SubmitField("Save notice")
@@ -170,3 +175,34 @@ class InviteForm(FlaskForm):
 class MemberRoleForm(FlaskForm):
     role = SelectField("Role",
                        choices=[*ROLE_CHOICES, SelectChoice("remove", "Remove from vendor")])
+
+
+class RolloutForm(FlaskForm):
+    rollout_percent = IntegerField("Share of installs offered it (%)",
+                                   validators=[DataRequired(message="Enter 0 to 100."),
+                                               NumberRange(min=0, max=100)])
+    min_upgrade_from = StringField("Stepping stone: installs below this version must "
+                                   "update to an earlier release first",
+                                   validators=[Optional(), Length(max=64)])
+    ramp = StringField("Ramp plan (replaces the steps still to come)",
+                       validators=[Optional(), Length(max=500)])
+
+
+class StopForm(FlaskForm):
+    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+
+
+RAMP_ITEM = re.compile(r"^\s*(\d{1,3})\s*%\s*(?:now|\+\s*(\d+(?:\.\d+)?)\s*h)\s*$")
+
+
+def parse_ramp_text(text: str) -> list[dict[str, float | int]]:
+    """'5% now, 25% +24h, 100% +72h' → the API's ramp list."""
+    steps: list[dict[str, float | int]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        match = RAMP_ITEM.match(item)
+        if not match:
+            raise ValueError(f"{item!r}: write steps like '5% now, 25% +24h, 100% +72h'")
+        hours = float(match.group(2)) if match.group(2) else 0.0
+        steps.append({"percent": int(match.group(1)),
+                      "after_hours": int(hours) if hours.is_integer() else hours})
+    return steps

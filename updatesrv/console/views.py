@@ -279,7 +279,10 @@ def dashboard(vendor: str, product: str) -> View:
     runtime(current_app).recorder.flush()
     db.session.commit()
     counts = active_installs(db.session, prod.id, now.date() - dt.timedelta(days=29))
+    rolling = [r for r in rows if not r.draft and (r.rollout_percent < 100 or r.paused)]
+    stops = {s.channel: s for s in releases.emergency_stops(db.session, prod)}
     return render_template("console/dashboard.html", access=access, product=prod,
+                           rolling=rolling, stops=stops, stop_form=forms.StopForm(), now=now,
                            latest=latest, drafts=drafts, by_severity=by_severity,
                            open_notices=open_notices, chart=_installs_chart(counts),
                            total_installs=sum(counts.values()))
@@ -390,12 +393,16 @@ def _release_page(access: Any, prod: Product, release: Any, **forms_: Any) -> Vi
     upload = forms_.get("upload") or forms.UploadForm(prefix="up")
     external = forms_.get("external") or forms.ExternalArtifactForm(prefix="ext")
     yank = forms_.get("yank") or forms.YankForm(prefix="yank")
+    rollout = forms_.get("rollout") or forms.RolloutForm(
+        prefix="ro", rollout_percent=release.rollout_percent,
+        min_upgrade_from=release.min_upgrade_from)
     history = list_events(db.session, access.vendor.id, object_type="release",
                           object_key=f"{prod.slug}/{release.version}", limit=100)
-    status = max(_status(f) for f in (edit, upload, external, yank))
+    status = max(_status(f) for f in (edit, upload, external, yank, rollout))
     return render_template("console/release.html", access=access, product=prod,
                            release=release, edit=edit, upload=upload, external=external,
-                           yank=yank, action=forms.ActionForm(), events=history,
+                           yank=yank, rollout=rollout, action=forms.ActionForm(),
+                           events=history,
                            preview=forms_.get("preview"), base=base_url(),
                            now=utcnow()), status
 
@@ -453,6 +460,70 @@ def release_publish(vendor: str, product: str, version: str) -> BaseResponse:
 def release_unyank(vendor: str, product: str, version: str) -> BaseResponse:
     return _release_action(vendor, product, version, {"yanked": False},
                            f"{version} is offered again.")
+
+
+@bp.post("/<vendor>/p/<product>/releases/<version>/pause")
+@login_required
+def release_pause(vendor: str, product: str, version: str) -> BaseResponse:
+    return _release_action(vendor, product, version, {"paused": True},
+                           f"Paused {version}: no new install is offered it.")
+
+
+@bp.post("/<vendor>/p/<product>/releases/<version>/resume")
+@login_required
+def release_resume(vendor: str, product: str, version: str) -> BaseResponse:
+    return _release_action(vendor, product, version, {"paused": False},
+                           f"Resumed {version}.")
+
+
+@bp.post("/<vendor>/p/<product>/releases/<version>/rollout")
+@login_required
+def release_rollout(vendor: str, product: str, version: str) -> View:
+    access, prod = product_access(vendor, product, "publisher")
+    release = releases.get_release(db.session, prod, version)
+    form = forms.RolloutForm(prefix="ro")
+    if form.validate_on_submit():
+        changes: dict[str, Any] = {"rollout_percent": form.rollout_percent.data,
+                                   "min_upgrade_from": form.min_upgrade_from.data or None}
+        try:
+            if form.ramp.data:
+                changes["ramp"] = forms.parse_ramp_text(form.ramp.data)
+        except ValueError as exc:
+            form.ramp.errors = [str(exc)]
+        else:
+            try:
+                releases.update_release(db.session, access.actor, release, changes)
+            except UpdatesrvError as exc:
+                db.session.rollback()
+                forms.show_error(form, exc)
+            else:
+                flash("Rollout saved.", "ok")
+                return redirect(url_for("console.release_page", vendor=vendor,
+                                        product=product, version=version))
+    return _release_page(access, prod, release, rollout=form)
+
+
+@bp.post("/<vendor>/p/<product>/channels/<channel>/stop")
+@login_required
+def channel_stop(vendor: str, product: str, channel: str) -> BaseResponse:
+    return _channel_stop(vendor, product, channel, True)
+
+
+@bp.post("/<vendor>/p/<product>/channels/<channel>/resume")
+@login_required
+def channel_resume(vendor: str, product: str, channel: str) -> BaseResponse:
+    return _channel_stop(vendor, product, channel, False)
+
+
+def _channel_stop(vendor: str, product: str, channel: str, stop: bool) -> BaseResponse:
+    access, prod = product_access(vendor, product, "publisher")
+    form = forms.StopForm()
+    if form.validate_on_submit():
+        releases.set_emergency_stop(db.session, access.actor, prod, channel, stop,
+                                    form.reason.data or "")
+        flash(f"Emergency stop on {channel}: installs there are offered nothing." if stop
+              else f"Lifted the emergency stop on {channel}.", "ok")
+    return redirect(url_for("console.dashboard", vendor=vendor, product=product))
 
 
 @bp.post("/<vendor>/p/<product>/releases/<version>/yank")
@@ -539,7 +610,8 @@ def _notice_data(form: forms.NoticeForm) -> dict[str, Any]:
             "status": form.status.data, "affected": form.affected.data,
             "platforms": platforms, "channels": list(form.channels.data or []),
             "summary": form.summary.data or "", "details": form.details.data or "",
-            "workaround": form.workaround.data or "", "fixed_in": form.fixed_in.data or None}
+            "workaround": form.workaround.data or "", "fixed_in": form.fixed_in.data or None,
+            "hold_release": form.hold_release.data or None}
 
 
 def _matching_versions(prod: Product, affected: str | None) -> tuple[list[str], str | None]:
