@@ -32,7 +32,9 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # A viewer outside UTC, to see times shown in their own zone.
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  timezone_id="Europe/Berlin", locale="en-GB")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

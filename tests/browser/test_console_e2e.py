@@ -108,6 +108,10 @@ def test_vendor_publishes_and_tells_users(app, browser, page, tmp_path):
         assert check["notices"][0]["fix_available"] is True
         page.goto(f"{base}/p/ledgerly/known-issues/{notice_id}")
         page.get_by_text("Fixed in 2.0.1.").wait_for()
+        opened = page.locator("time").first
+        assert opened.get_attribute("datetime").endswith("Z")
+        assert "UTC" in opened.get_attribute("title")  # the server's UTC text, kept as title
+        assert "CET" in opened.inner_text() or "GMT+1" in opened.inner_text()
         shot(page, tmp_path, "public-notice")
 
         # Yank 2.0.0 (reason and confirmation required).

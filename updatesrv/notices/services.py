@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,7 +81,9 @@ def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
     if "status" in data:
         out["status"] = _choice(data["status"], "status", STATUSES)
     if "affected" in data:
-        out["affected"] = str(parse_specifier(data["affected"]))
+        parse_specifier(data["affected"])
+        # Kept as the vendor wrote it (clause order matters to readers), minus spaces.
+        out["affected"] = re.sub(r"\s+", "", str(data["affected"]))
     if "platforms" in data:
         out["platforms"] = _platforms(data["platforms"])
     if "channels" in data:

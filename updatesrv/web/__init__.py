@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask, Response
+from markupsafe import Markup
 
 from ..markdown import render_markdown
 from ..notices.services import affected_in_words
 from ..timeutil import rfc3339
 from .downloads import bp as downloads_bp
 from .public import bp as public_bp
+
+
+def _time_element(value: dt.datetime | None) -> Markup:
+    """A <time> in UTC; static/localtime.js shows it in the viewer's zone."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(
+        rfc3339(value), value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def register_web(app: Flask) -> None:
@@ -16,8 +27,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["affected_in_words"] = affected_in_words
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda d: d.strftime("%Y-%m-%d %H:%M UTC") if d else "")
+    app.jinja_env.filters["datetime"] = _time_element
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
