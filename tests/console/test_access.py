@@ -38,6 +38,7 @@ def world(csrf_off, app, api, product):
     with app.app_context():
         values = {
             "vendor": "acme", "product": "ledgerly", "version": "1.0", "channel": "stable",
+            "action": "pause",
             "notice_id": notice["id"],
             "token_id": db.session.scalar(sa.select(ApiToken.id).where(
                 ApiToken.vendor_id == 1)),

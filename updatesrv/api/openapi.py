@@ -13,6 +13,10 @@ bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
 
 
 PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
+RAMP = {"type": "array", "description": "steps of a ramp plan, percent and time increasing",
+        "items": {"type": "object", "required": ["percent"],
+                  "properties": {"percent": PERCENT, "after_hours": {"type": "number"},
+                                 "at": {"type": "string", "format": "date-time"}}}}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -120,12 +124,7 @@ SCHEMAS: dict[str, Any] = {
     "ReleaseCreate": {"type": "object", "required": ["version"],
                       "properties": {"rollout_percent": PERCENT,
                                     "min_upgrade_from": {"type": ["string", "null"]},
-                                    "ramp": {"type": "array", "items": {
-                                        "type": "object", "required": ["percent"],
-                                        "properties": {"percent": {"type": "integer"},
-                                                       "after_hours": {"type": "number"},
-                                                       "at": {"type": "string",
-                                                              "format": "date-time"}}}},
+                                    "ramp": RAMP,
                                     "version": {"type": "string"},
                                      "channel": {"type": "string"},
                                      "notes": {"type": "string"},
@@ -138,12 +137,7 @@ SCHEMAS: dict[str, Any] = {
                      "properties": {"rollout_percent": PERCENT,
                                     "paused": {"type": "boolean"},
                                     "min_upgrade_from": {"type": ["string", "null"]},
-                                    "ramp": {"type": "array", "items": {
-                                        "type": "object", "required": ["percent"],
-                                        "properties": {"percent": {"type": "integer"},
-                                                       "after_hours": {"type": "number"},
-                                                       "at": {"type": "string",
-                                                              "format": "date-time"}}}},
+                                    "ramp": RAMP,
                                     "notes": {"type": "string"},
                                     "critical": {"type": "boolean"},
                                     "draft": {"const": False},

@@ -432,10 +432,21 @@ def release_page(vendor: str, product: str, version: str) -> View:
     return _release_page(access, prod, release, edit=edit, preview=preview)
 
 
-def _release_action(vendor: str, product: str, version: str,
-                    changes: dict[str, Any], message: str) -> BaseResponse:
+# One-click changes on a release page: the change and the message to show afterwards.
+RELEASE_ACTIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "publish": ({"draft": False}, "Published {version}: installs are offered it now."),
+    "unyank": ({"yanked": False}, "{version} is offered again."),
+    "pause": ({"paused": True}, "Paused {version}: no new install is offered it."),
+    "resume": ({"paused": False}, "Resumed {version}."),
+}
+
+
+@bp.post("/<vendor>/p/<product>/releases/<version>/<any(publish, unyank, pause, resume):action>")
+@login_required
+def release_action(vendor: str, product: str, version: str, action: str) -> BaseResponse:
     access, prod = product_access(vendor, product, "publisher")
     release = releases.get_release(db.session, prod, version)
+    changes, message = RELEASE_ACTIONS[action]
     if forms.ActionForm().validate_on_submit():
         try:
             releases.update_release(db.session, access.actor, release, changes)
@@ -443,37 +454,9 @@ def _release_action(vendor: str, product: str, version: str,
             db.session.rollback()
             flash(exc.detail, "error")
         else:
-            flash(message, "ok")
+            flash(message.format(version=release.version), "ok")
     return redirect(url_for("console.release_page", vendor=vendor, product=product,
                             version=version))
-
-
-@bp.post("/<vendor>/p/<product>/releases/<version>/publish")
-@login_required
-def release_publish(vendor: str, product: str, version: str) -> BaseResponse:
-    return _release_action(vendor, product, version, {"draft": False},
-                           f"Published {version}: installs are offered it now.")
-
-
-@bp.post("/<vendor>/p/<product>/releases/<version>/unyank")
-@login_required
-def release_unyank(vendor: str, product: str, version: str) -> BaseResponse:
-    return _release_action(vendor, product, version, {"yanked": False},
-                           f"{version} is offered again.")
-
-
-@bp.post("/<vendor>/p/<product>/releases/<version>/pause")
-@login_required
-def release_pause(vendor: str, product: str, version: str) -> BaseResponse:
-    return _release_action(vendor, product, version, {"paused": True},
-                           f"Paused {version}: no new install is offered it.")
-
-
-@bp.post("/<vendor>/p/<product>/releases/<version>/resume")
-@login_required
-def release_resume(vendor: str, product: str, version: str) -> BaseResponse:
-    return _release_action(vendor, product, version, {"paused": False},
-                           f"Resumed {version}.")
 
 
 @bp.post("/<vendor>/p/<product>/releases/<version>/rollout")

@@ -159,9 +159,7 @@ def get_release(session: Session, product: Product, version: str) -> Release:
         key = version_key(parse_version(version))
     except InvalidInput:
         raise ReleaseNotFound(f"{product.slug} has no release {version!r}") from None
-    release = session.scalar(
-        sa.select(Release).where(Release.product_id == product.id, Release.version_key == key)
-        .options(selectinload(Release.artifacts)))
+    release = _find(session, product, key)
     if release is None:
         raise ReleaseNotFound(f"{product.slug} has no release {version!r}")
     return release
