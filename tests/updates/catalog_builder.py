@@ -17,7 +17,8 @@ def rel(version: str, channel: str = "stable", platforms: tuple[str, ...] = ("wi
         critical: bool = False, yanked: bool = False,
         publish_at: dt.datetime | None = None, **extra: Any) -> CatalogRelease:
     return CatalogRelease(
-        version=Version(version), version_text=version, channel=channel, critical=critical,
+        id=abs(hash(version)) % 10**9, version=Version(version), version_text=version,
+        channel=channel, critical=critical,
         yanked=yanked, notes=f"notes {version}", published_at=publish_at or T0,
         publish_at=publish_at,
         artifacts={p: CatalogArtifact(platform=p, url=f"https://cdn/{version}/{p}",

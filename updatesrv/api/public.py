@@ -9,7 +9,7 @@ from ..db import db, utcnow
 from ..errors import InvalidInput, NotFound
 from ..notices.services import get_notice, notice_to_dict
 from ..products.services import get_product
-from ..releases.services import get_release, list_releases, release_to_dict
+from ..releases.services import get_release, release_to_dict, releases_page
 from ..updates.catalog import Catalog
 from ..updates.decision import UpdateQuery, decide
 from ..updates.response import check_body, notice_body
@@ -93,15 +93,15 @@ def _page_args() -> tuple[int, int]:
     return page, per_page
 
 
-def paginated(items: list[object], page: int, per_page: int, url: str) -> dict[str, object]:
-    total = len(items)
-    start = (page - 1) * per_page
+def paginated(items: list[object], total: int, page: int, per_page: int,
+              url: str) -> dict[str, object]:
+    """``items`` is the requested page already; ``total`` counts every item."""
     last_page = max(1, -(-total // per_page))
     return {
         "page": page, "per_page": per_page, "total": total, "pages": last_page,
         "next": f"{url}?page={page + 1}&per_page={per_page}" if page < last_page else None,
         "prev": f"{url}?page={page - 1}&per_page={per_page}" if page > 1 else None,
-        "items": items[start:start + per_page],
+        "items": items,
     }
 
 
@@ -112,10 +112,12 @@ def releases(product: str) -> Response:
     prod = get_product(db.session, product)
     include_hidden = actor is not None and actor.vendor_id == prod.vendor_id
     channel = request.args.get("channel") or None
-    rows = list_releases(db.session, prod, include_hidden=include_hidden, channel=channel)
+    rows, total = releases_page(db.session, prod, page, per_page,
+                                include_hidden=include_hidden, channel=channel,
+                                catalog=None if include_hidden else _catalog(product))
     base = base_url()
     items: list[object] = [release_to_dict(r, base) for r in rows]
-    return json_response(paginated(items, page, per_page,
+    return json_response(paginated(items, total, page, per_page,
                                    f"{base}/api/v1/products/{product}/releases"))
 
 

@@ -233,9 +233,13 @@ def get_notice(session: Session, product: Product, public_id: str) -> Notice:
     return notice
 
 
-def list_notices(session: Session, product: Product) -> list[Notice]:
-    return list(session.scalars(sa.select(Notice).where(Notice.product_id == product.id)
-                                .order_by(Notice.updated_at.desc(), Notice.public_id)))
+def list_notices(session: Session, product: Product, *, with_timeline: bool = False,
+                 limit: int | None = None) -> list[Notice]:
+    stmt = (sa.select(Notice).where(Notice.product_id == product.id)
+            .order_by(Notice.updated_at.desc(), Notice.public_id).limit(limit))
+    if with_timeline:
+        stmt = stmt.options(selectinload(Notice.timeline))
+    return list(session.scalars(stmt))
 
 
 def support_url(product: Product | Any) -> str | None:

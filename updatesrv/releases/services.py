@@ -165,6 +165,64 @@ def get_release(session: Session, product: Product, version: str) -> Release:
     return release
 
 
+def release_index(session: Session, product: Product, *, include_hidden: bool = False,
+                  channel: str | None = None) -> list[Any]:
+    """Light rows (id, version, channel, draft, yanked, dates), newest version first: for
+    lists and pages, which then load full releases only for what they show."""
+    stmt = sa.select(Release.id, Release.version, Release.channel, Release.draft,
+                     Release.yanked, Release.published_at, Release.publish_at,
+                     Release.rollout_percent, Release.paused).where(
+        Release.product_id == product.id)
+    if channel:
+        stmt = stmt.where(Release.channel == channel)
+    rows = list(session.execute(stmt))
+    if not include_hidden:
+        now = utcnow()
+        rows = [r for r in rows if not r.draft and r.published_at is not None
+                and (r.publish_at is None or r.publish_at <= now)]
+    rows.sort(key=lambda r: parse_version(r.version), reverse=True)
+    return rows
+
+
+def load_releases(session: Session, ids: list[int]) -> list[Release]:
+    """Full releases (with artifacts) for the given ids, in the given order."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.scalars(
+        sa.select(Release).where(Release.id.in_(ids)).options(selectinload(Release.artifacts)))}
+    return [found[i] for i in ids if i in found]
+
+
+def releases_page(session: Session, product: Product, page: int, per_page: int, *,
+                  include_hidden: bool = False, channel: str | None = None,
+                  catalog: Any = None) -> tuple[list[Release], int]:
+    """One page of releases, newest first. For public listings pass the product's cached
+    catalog (already in PEP 440 order) to skip building the index."""
+    if catalog is not None and not include_hidden:
+        now = utcnow()
+        ids = [r.id for r in catalog.releases
+               if r.visible_at(now) and (channel is None or r.channel == channel)]
+    else:
+        ids = [r.id for r in release_index(session, product, include_hidden=include_hidden,
+                                           channel=channel)]
+    start = (page - 1) * per_page
+    return load_releases(session, ids[start:start + per_page]), len(ids)
+
+
+def latest_per_channel(session: Session, product: Product,
+                       catalog: Any = None) -> dict[str, Release | None]:
+    """The newest visible, non-yanked release of each channel."""
+    if catalog is not None:
+        now = utcnow()
+        index: list[Any] = [r for r in catalog.releases if r.visible_at(now)]
+    else:
+        index = release_index(session, product)
+    ids = {c: next((r.id for r in index if r.channel == c and not r.yanked), None)
+           for c in product.channels}
+    loaded = {r.id: r for r in load_releases(session, [i for i in ids.values() if i])}
+    return {c: loaded.get(i) if i else None for c, i in ids.items()}
+
+
 def list_releases(session: Session, product: Product, *, include_hidden: bool = False,
                   channel: str | None = None) -> list[Release]:
     """Every release newest version first; without ``include_hidden`` only what the public

@@ -35,6 +35,7 @@ class CatalogArtifact:
 
 @dataclass(frozen=True, slots=True)
 class CatalogRelease:
+    id: int
     version: Version
     version_text: str
     channel: str
@@ -155,7 +156,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         }
         assert r.published_at is not None
         releases.append(CatalogRelease(
-            version=Version(r.version), version_text=r.version, channel=r.channel,
+            id=r.id, version=Version(r.version), version_text=r.version, channel=r.channel,
             critical=r.critical, yanked=r.yanked, notes=r.notes, published_at=r.published_at,
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,

@@ -17,7 +17,11 @@ from ..notices.services import affected_in_words, get_notice, list_notices, supp
 from ..products.models import Product
 from ..products.services import get_product, list_all_public_products
 from ..releases.models import Release
-from ..releases.services import get_release, list_releases
+from ..releases.services import (
+    get_release,
+    latest_per_channel,
+    releases_page,
+)
 from ..updates.catalog import Catalog
 from ..updates.decision import Decision, UpdateQuery, decide
 from ..versions import parse_platform, parse_version
@@ -57,10 +61,9 @@ def _page() -> int:
 @bp.get("/p/<product>/")
 def product_home(product: str) -> str:
     prod = get_product(db.session, product)
-    releases = list_releases(db.session, prod)
-    latest = {channel: next((r for r in releases if r.channel == channel and not r.yanked), None)
-              for channel in prod.channels}
-    open_notices = [n for n in _catalog(prod).notices if n.status not in RESOLVED_STATUSES]
+    catalog = _catalog(prod)
+    latest = latest_per_channel(db.session, prod, catalog)
+    open_notices = [n for n in catalog.notices if n.status not in RESOLVED_STATUSES]
     return render_template("public/product.html", product=prod, latest=latest,
                            open_notices=open_notices)
 
@@ -69,13 +72,12 @@ def product_home(product: str) -> str:
 def releases(product: str) -> str:
     prod = get_product(db.session, product)
     page = _page()
-    rows = list_releases(db.session, prod)
-    pages = max(1, -(-len(rows) // PER_PAGE))
+    rows, total = releases_page(db.session, prod, page, PER_PAGE, catalog=_catalog(prod))
+    pages = max(1, -(-total // PER_PAGE))
     if page > pages:
         abort(404)
-    return render_template("public/releases.html", product=prod,
-                           releases=rows[(page - 1) * PER_PAGE: page * PER_PAGE],
-                           page=page, pages=pages)
+    return render_template("public/releases.html", product=prod, releases=rows, page=page,
+                           pages=pages)
 
 
 @bp.get("/p/<product>/releases/<version>")
@@ -177,7 +179,8 @@ def notice_page(product: str, notice_id: str) -> str:
 
 
 def _published_versions(prod: Product) -> list[str]:
-    return [r.version for r in list_releases(db.session, prod)]
+    now = utcnow()
+    return [r.version_text for r in _catalog(prod).releases if r.visible_at(now)]
 
 
 @bp.get("/p/<product>/known-issues/<notice_id>.osv.json")
@@ -193,7 +196,8 @@ def notices_osv(product: str) -> Response:
     prod = get_product(db.session, product)
     versions = _published_versions(prod)
     base = base_url()
-    return json_response([notice_to_osv(n, base, versions) for n in list_notices(db.session, prod)],
+    return json_response([notice_to_osv(n, base, versions)
+                          for n in list_notices(db.session, prod, with_timeline=True)],
                          cache_seconds=300, conditional=True)
 
 
@@ -206,7 +210,7 @@ def _atom(template: str, **context: Any) -> Response:
 @bp.get("/p/<product>/known-issues.atom")
 def notices_feed(product: str) -> Response:
     prod = get_product(db.session, product)
-    notices = [n for n in list_notices(db.session, prod)][:100]
+    notices = list_notices(db.session, prod, with_timeline=True, limit=100)
     updated = max((n.updated_at for n in notices), default=prod.created_at)
     return _atom("public/known_issues.atom.xml", product=prod, notices=notices,
                  updated=updated, base=base_url(), affected_in_words=affected_in_words)
@@ -215,7 +219,7 @@ def notices_feed(product: str) -> Response:
 @bp.get("/p/<product>/releases.atom")
 def releases_feed(product: str) -> Response:
     prod = get_product(db.session, product)
-    rows = list_releases(db.session, prod)[:50]
+    rows, _ = releases_page(db.session, prod, 1, 50, catalog=_catalog(prod))
     updated = max((r.updated_at for r in rows), default=prod.created_at)
     return _atom("public/releases.atom.xml", product=prod, releases=rows, updated=updated,
                  base=base_url())
