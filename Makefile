@@ -41,6 +41,7 @@ lint: $(STAMP)
 
 ## Throughput of the check endpoint vs. a trivial route, under gunicorn, driven by wrk.
 bench: $(STAMP)
+	$(BIN)/python benchmarks/pages_bench.py
 	$(BIN)/python benchmarks/check_bench.py
 
 clean:
