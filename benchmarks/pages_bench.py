@@ -57,7 +57,7 @@ def main() -> None:
             client.get(page)
             timings[page].append((time.perf_counter() - started) * 1000)
     base = statistics.median(timings["/healthz"])
-    print(f"\n{'page':<62} {'median ms':>10} {'× /healthz':>11}   ({args.requests} interleaved "
+    print(f"\n{'page':<62} {'median ms':>10} {'x healthz':>11}   ({args.requests} interleaved "
           "requests each)")
     for page, values in timings.items():
         median = statistics.median(values)
