@@ -246,3 +246,18 @@ def test_release_json_shows_rollout_state(api, product):
                                                                                  "0.9")
     # Existing databases get the default for releases made before rollouts existed.
     assert Release.__table__.c.rollout_percent.server_default is not None
+
+
+def test_cached_answers_follow_each_installs_rollout_bucket(api, product):
+    """The check caches whole answers; installs in and out of a partial rollout, asking in
+    any order, must still each get their own answer."""
+    from updatesrv.updates.decision import rollout_bucket
+
+    publish(api, product, "1.0")
+    publish(api, product, "1.1", rollout_percent=50)
+    installs = [f"install-{i}" for i in range(60)]
+    for install in installs + installs[::-1]:
+        expected = "1.1" if rollout_bucket(install, "ledgerly", "1.1") < 5000 else None
+        update = check(api, "1.0", install)["update"]
+        assert (update and update["version"]) == expected, install
+    assert {check(api, "1.0", i)["update"] is None for i in installs} == {True, False}

@@ -32,18 +32,23 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def json_response(body: Any, status: int = 200, *, cache_seconds: int | None = None,
-                  conditional: bool = False) -> Response:
+def encode_json(body: Any) -> tuple[bytes, str]:
+    """The body's bytes and their ETag (a hash of the bytes, so it changes exactly when the
+    answer does, including when a scheduled release becomes visible)."""
     payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return payload, hashlib.sha256(payload).hexdigest()[:32]
+
+
+def json_response(body: Any, status: int = 200, *, cache_seconds: int | None = None,
+                  conditional: bool = False,
+                  encoded: tuple[bytes, str] | None = None) -> Response:
+    payload, etag = encoded or encode_json(body)
     response = Response(payload, status=status, mimetype="application/json")
     if cache_seconds is not None:
         response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
     else:
         response.headers["Cache-Control"] = "no-store"
     if conditional:
-        # The tag is the body's hash, so it changes exactly when the answer does —
-        # including when a scheduled release becomes visible.
-        etag = hashlib.sha256(payload).hexdigest()[:32]
         response.set_etag(etag)
         if request.if_none_match.contains_weak(etag):
             response.status_code = 304

@@ -11,10 +11,10 @@ from ..notices.services import get_notice, notice_to_dict
 from ..products.services import get_product
 from ..releases.services import get_release, release_to_dict, releases_page
 from ..updates.catalog import Catalog
-from ..updates.decision import UpdateQuery, decide
+from ..updates.decision import UpdateQuery, decide, in_rollout
 from ..updates.response import check_body, notice_body
 from ..versions import parse_platform, parse_version
-from .helpers import base_url, bearer_actor, json_response
+from .helpers import base_url, bearer_actor, encode_json, json_response
 
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
 
@@ -53,14 +53,22 @@ def check(product: str) -> Response:
         raise InvalidInput("install_id must be 1-128 characters of letters, digits, '_', '.', "
                            "':' or '-'", field="install_id")
     now = utcnow()
-    decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
-                                  install_id=install_id, now=now), catalog)
-    body = check_body(decision, catalog, channel, base_url(),
-                      int(current_app.config["CHECK_INTERVAL"]))
+    base = base_url()
+    # Answers are cached per catalog (Balrog's approach): the key holds everything else the
+    # decision reads, so a hit is exactly what deciding again would produce.
+    interval = int(current_app.config["CHECK_INTERVAL"])
+    key = (*catalog.answer_key(version, channel, platform, install_id, base, now, in_rollout),
+           interval)
+    encoded = catalog.answer_memo.get(key)
+    if encoded is None:
+        decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
+                                      install_id=install_id, now=now), catalog)
+        encoded = encode_json(check_body(decision, catalog, channel, base, interval))
+        catalog.remember_answer(key, encoded)
     runtime(current_app).recorder.record(catalog.product_id, str(version), channel, platform,
                                          install_id, now)
-    return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
-                         conditional=True)
+    return json_response(None, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True, encoded=encoded)
 
 
 @bp.get("/products/<product>")

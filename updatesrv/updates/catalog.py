@@ -4,6 +4,7 @@ each web process and re-validated per request against ``products.catalog_revisio
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 import time
@@ -112,6 +113,34 @@ class Catalog:
     # Serialised form of each notice per base URL, built once (see updates/response.py).
     body_memo: dict[tuple[str, str], dict[str, object]] = field(
         default_factory=dict, repr=False, compare=False, init=False)
+    # Whole check answers (bytes, ETag) by everything they depend on; see answer_key().
+    answer_memo: dict[tuple[object, ...], tuple[bytes, str]] = field(
+        default_factory=dict, repr=False, compare=False, init=False)
+    _publish_times: list[dt.datetime] = field(
+        default_factory=list, repr=False, compare=False, init=False)
+    _partial_rollouts: tuple[CatalogRelease, ...] = field(
+        default=(), repr=False, compare=False, init=False)
+
+    def __post_init__(self) -> None:
+        scheduled = sorted(r.publish_at for r in self.releases if r.publish_at is not None)
+        partial = tuple(r for r in self.releases if 0 < r.rollout_percent < 100)
+        object.__setattr__(self, "_publish_times", scheduled)
+        object.__setattr__(self, "_partial_rollouts", partial)
+
+    def answer_key(self, version: Version, channel: str, platform: str | None,
+                   install_id: str | None, base_url: str, now: dt.datetime,
+                   in_rollout: Callable[[str | None, str, CatalogRelease], bool],
+                   ) -> tuple[object, ...]:
+        """Everything a check answer depends on besides the catalog itself: which scheduled
+        releases are visible by now, and which partial rollouts this install is in."""
+        visible = bisect.bisect_right(self._publish_times, now)
+        rollouts = tuple(in_rollout(install_id, self.slug, r) for r in self._partial_rollouts)
+        return (str(version), channel, platform, base_url, visible, rollouts)
+
+    def remember_answer(self, key: tuple[object, ...], answer: tuple[bytes, str]) -> None:
+        if len(self.answer_memo) >= MEMO_LIMIT:
+            self.answer_memo.clear()
+        self.answer_memo[key] = answer
 
     def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
         """A published, visible, non-yanked release at or above the notice's fix exists."""
