@@ -168,7 +168,15 @@ def serve_command(bind: str, workers: int, dev: bool, scheduler: bool) -> None:
     from .serve import run_dev, run_gunicorn, start_scheduler_process
 
     host, _, port = bind.rpartition(":")
-    if scheduler:
+    if not dev:
+        try:
+            import gunicorn  # noqa: F401 - not on Windows
+        except ImportError:
+            click.echo("gunicorn is not available here; using the development server", err=True)
+            dev = True
+    # Werkzeug's reloader runs this command again in a child (WERKZEUG_RUN_MAIN set):
+    # only the first run starts the scheduler, so there is still exactly one.
+    if scheduler and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         start_scheduler_process()
     if dev:
         run_dev(host or "127.0.0.1", int(port))

@@ -20,6 +20,19 @@ def _time_element(value: dt.datetime | None) -> Markup:
         rfc3339(value), value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
+def _plain(value: object) -> str:
+    """Audit values for people: yes/no, — for nothing, lists and maps in short form."""
+    if value is None or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return str(value)
+
+
 def register_web(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
@@ -28,6 +41,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["rfc3339"] = rfc3339
     app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     app.jinja_env.filters["datetime"] = _time_element
+    app.jinja_env.filters["plain"] = _plain
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
