@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,6 +62,21 @@ def _inject() -> dict[str, Any]:
 def _status(form: Any) -> int:
     """Re-rendered forms with errors answer 400 (browsers show them; tests can tell)."""
     return 400 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+def _apply(form: Any, action: Callable[[], Any], message: str | Callable[[Any], str],
+           target: str | Callable[[Any], str]) -> BaseResponse | None:
+    """Runs a service call for a submitted form. A domain error is rolled back and shown
+    next to its field (returns None: re-render the form); success flashes ``message`` and
+    redirects to ``target`` (either may be computed from the service's result)."""
+    try:
+        result = action()
+    except UpdatesrvError as exc:
+        db.session.rollback()
+        forms.show_error(form, exc)
+        return None
+    flash(message(result) if callable(message) else message, "ok")
+    return redirect(target(result) if callable(target) else target)
 
 
 # -- signing in -----------------------------------------------------------------------------
@@ -351,6 +367,14 @@ def retire_key(vendor: str, product: str, key_id: int) -> BaseResponse:
 
 # -- releases ---------------------------------------------------------------------------------
 
+def _release_url(vendor: str, product: str, version: str) -> str:
+    return url_for("console.release_page", vendor=vendor, product=product, version=version)
+
+
+def _notice_url(vendor: str, product: str, notice_id: str) -> str:
+    return url_for("console.notice_page", vendor=vendor, product=product, notice_id=notice_id)
+
+
 @bp.get("/<vendor>/p/<product>/releases/")
 @login_required
 def release_list(vendor: str, product: str) -> View:
@@ -372,18 +396,15 @@ def release_new(vendor: str, product: str) -> View:
         if form.preview.data:
             preview = render_markdown(form.notes.data)
         else:
-            try:
-                release, _ = releases.create_release(db.session, access.actor, prod, {
+            done = _apply(
+                form, lambda: releases.create_release(db.session, access.actor, prod, {
                     "version": form.version.data, "channel": form.channel.data,
                     "notes": form.notes.data or "", "critical": bool(form.critical.data),
-                    "draft": True})
-            except UpdatesrvError as exc:
-                db.session.rollback()
-                forms.show_error(form, exc)
-            else:
-                flash(f"Draft {release.version} saved. Add its files, then publish.", "ok")
-                return redirect(url_for("console.release_page", vendor=vendor,
-                                        product=product, version=release.version))
+                    "draft": True})[0],
+                lambda r: f"Draft {r.version} saved. Add its files, then publish.",
+                lambda r: _release_url(vendor, product, r.version))
+            if done is not None:
+                return done
     return render_template("console/release_new.html", access=access, product=prod, form=form,
                            preview=preview), _status(form)
 
@@ -420,15 +441,12 @@ def release_page(vendor: str, product: str, version: str) -> View:
             if edit.preview.data:
                 preview = render_markdown(edit.notes.data)
             else:
-                try:
-                    releases.update_release(db.session, access.actor, release, {
-                        "notes": edit.notes.data or "", "critical": bool(edit.critical.data)})
-                except UpdatesrvError as exc:
-                    db.session.rollback()
-                    forms.show_error(edit, exc)
-                else:
-                    flash("Release saved.", "ok")
-                    return redirect(request.path)
+                done = _apply(edit, lambda: releases.update_release(
+                    db.session, access.actor, release, {
+                        "notes": edit.notes.data or "", "critical": bool(edit.critical.data)}),
+                    "Release saved.", request.path)
+                if done is not None:
+                    return done
     return _release_page(access, prod, release, edit=edit, preview=preview)
 
 
@@ -474,15 +492,11 @@ def release_rollout(vendor: str, product: str, version: str) -> View:
         except ValueError as exc:
             form.ramp.errors = [str(exc)]
         else:
-            try:
-                releases.update_release(db.session, access.actor, release, changes)
-            except UpdatesrvError as exc:
-                db.session.rollback()
-                forms.show_error(form, exc)
-            else:
-                flash("Rollout saved.", "ok")
-                return redirect(url_for("console.release_page", vendor=vendor,
-                                        product=product, version=version))
+            done = _apply(form, lambda: releases.update_release(
+                db.session, access.actor, release, changes), "Rollout saved.",
+                _release_url(vendor, product, version))
+            if done is not None:
+                return done
     return _release_page(access, prod, release, rollout=form)
 
 
@@ -532,20 +546,17 @@ def release_upload(vendor: str, product: str, version: str) -> View:
     form = forms.UploadForm(prefix="up")
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            artifact, _ = releases.upload_artifact(
+        done = _apply(
+            form, lambda: releases.upload_artifact(
                 db.session, access.actor, release, runtime(current_app).store,
                 platform=(form.platform.data or "").strip(), stream=upload.stream,
                 filename=upload.filename, signature=form.signature.data or None,
-                max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
-        except UpdatesrvError as exc:
-            db.session.rollback()
-            forms.show_error(form, exc)
-        else:
-            flash(f"Uploaded {artifact.filename} for {artifact.platform} "
-                  f"({artifact.size} bytes, SHA-256 {artifact.sha256[:12]}…).", "ok")
-            return redirect(url_for("console.release_page", vendor=vendor, product=product,
-                                    version=version))
+                max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))[0],
+            lambda a: (f"Uploaded {a.filename} for {a.platform} ({a.size} bytes, "
+                       f"SHA-256 {a.sha256[:12]}…)."),
+            _release_url(vendor, product, version))
+        if done is not None:
+            return done
     return _release_page(access, prod, release, upload=form)
 
 
@@ -556,18 +567,14 @@ def release_external(vendor: str, product: str, version: str) -> View:
     release = releases.get_release(db.session, prod, version)
     form = forms.ExternalArtifactForm(prefix="ext")
     if form.validate_on_submit():
-        try:
-            releases.add_external_artifact(db.session, access.actor, release, {
+        done = _apply(form, lambda: releases.add_external_artifact(
+            db.session, access.actor, release, {
                 "platform": (form.platform.data or "").strip(), "url": form.url.data,
                 "size": form.size.data, "sha256": (form.sha256.data or "").strip().lower(),
-                **({"signature": form.signature.data} if form.signature.data else {})})
-        except UpdatesrvError as exc:
-            db.session.rollback()
-            forms.show_error(form, exc)
-        else:
-            flash("File added.", "ok")
-            return redirect(url_for("console.release_page", vendor=vendor, product=product,
-                                    version=version))
+                **({"signature": form.signature.data} if form.signature.data else {})}),
+            "File added.", _release_url(vendor, product, version))
+        if done is not None:
+            return done
     return _release_page(access, prod, release, external=form)
 
 
@@ -629,17 +636,13 @@ def notice_new(vendor: str, product: str) -> View:
             if error:
                 form.affected.errors = [error]
         else:
-            try:
-                notice = notices.create_notice(db.session, access.actor, prod, {
-                    **_notice_data(form), "message": form.message.data or ""})
-            except UpdatesrvError as exc:
-                db.session.rollback()
-                forms.show_error(form, exc)
-            else:
-                flash(f"Filed {notice.public_id}. Affected installs see it on their next check.",
-                      "ok")
-                return redirect(url_for("console.notice_page", vendor=vendor, product=product,
-                                        notice_id=notice.public_id))
+            done = _apply(
+                form, lambda: notices.create_notice(db.session, access.actor, prod, {
+                    **_notice_data(form), "message": form.message.data or ""}),
+                lambda n: f"Filed {n.public_id}. Affected installs see it on their next check.",
+                lambda n: _notice_url(vendor, product, n.public_id))
+            if done is not None:
+                return done
     return render_template("console/notice_form.html", access=access, product=prod, form=form,
                            matches=matches, notice=None,
                            versions=[r.version for r in releases.list_releases(db.session, prod)]
@@ -663,15 +666,12 @@ def notice_page(vendor: str, product: str, notice_id: str) -> View:
                 if error:
                     form.affected.errors = [error]
             else:
-                try:
-                    notices.update_notice(db.session, access.actor, notice, {
-                        **_notice_data(form), "message": form.message.data or ""})
-                except UpdatesrvError as exc:
-                    db.session.rollback()
-                    forms.show_error(form, exc)
-                else:
-                    flash(f"Saved {notice.public_id} (revision {notice.revision}).", "ok")
-                    return redirect(request.path)
+                done = _apply(form, lambda: notices.update_notice(
+                    db.session, access.actor, notice, {
+                        **_notice_data(form), "message": form.message.data or ""}),
+                    lambda n: f"Saved {n.public_id} (revision {n.revision}).", request.path)
+                if done is not None:
+                    return done
     return _notice_page(access, prod, notice, form, update_form, matches)
 
 
@@ -701,16 +701,12 @@ def notice_update(vendor: str, product: str, notice_id: str) -> View:
     notice = notices.get_notice(db.session, prod, notice_id)
     update_form = forms.NoticeUpdateForm(prefix="upd")
     if update_form.validate_on_submit():
-        try:
-            notices.update_notice(db.session, access.actor, notice, {
+        done = _apply(update_form, lambda: notices.update_notice(
+            db.session, access.actor, notice, {
                 "status": update_form.status.data,
                 "fixed_in": update_form.fixed_in.data or None,
-                "message": update_form.message.data or ""})
-        except UpdatesrvError as exc:
-            db.session.rollback()
-            forms.show_error(update_form, exc)
-        else:
-            flash("Update posted to the timeline.", "ok")
-            return redirect(url_for("console.notice_page", vendor=vendor, product=product,
-                                    notice_id=notice_id))
+                "message": update_form.message.data or ""}),
+            "Update posted to the timeline.", _notice_url(vendor, product, notice_id))
+        if done is not None:
+            return done
     return _notice_page(access, prod, notice, _notice_form(prod, notice), update_form, None)
