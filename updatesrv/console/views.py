@@ -610,8 +610,14 @@ def _matching_versions(prod: Product, affected: str | None) -> tuple[list[str], 
         spec: SpecifierSet = parse_specifier(affected)
     except InvalidInput as exc:
         return [], exc.detail
-    return [r.version for r in releases.list_releases(db.session, prod)
-            if spec.contains(r.version, prereleases=True)], None
+    return [v for v in _published_versions(prod)
+            if spec.contains(v, prereleases=True)], None
+
+
+def _published_versions(prod: Product) -> list[str]:
+    """Version strings only (for the specifier helper and 'fixed in' suggestions): the light
+    index, not every release with its files."""
+    return [r.version for r in releases.release_index(db.session, prod)]
 
 
 def _notice_form(prod: Product, notice: Any = None) -> forms.NoticeForm:
@@ -645,7 +651,7 @@ def notice_new(vendor: str, product: str) -> View:
                 return done
     return render_template("console/notice_form.html", access=access, product=prod, form=form,
                            matches=matches, notice=None,
-                           versions=[r.version for r in releases.list_releases(db.session, prod)]
+                           versions=_published_versions(prod)
                            ), _status(form)
 
 
@@ -689,7 +695,7 @@ def _notice_page(access: Any, prod: Product, notice: Any, form: Any, update_form
         "console/notice.html", access=access, product=prod, notice=notice, form=form,
         update_form=update_form, matches=matches, delivered=delivered,
         delivered_json=json.dumps(delivered, indent=2, ensure_ascii=False) if delivered else "",
-        events=history, versions=[r.version for r in releases.list_releases(db.session, prod)],
+        events=history, versions=_published_versions(prod),
         affected_text=notices.affected_in_words(notice.affected),
     ), max(_status(form), _status(update_form))
 

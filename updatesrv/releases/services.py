@@ -227,16 +227,8 @@ def list_releases(session: Session, product: Product, *, include_hidden: bool = 
                   channel: str | None = None) -> list[Release]:
     """Every release newest version first; without ``include_hidden`` only what the public
     may see now (published, not scheduled for later)."""
-    stmt = (sa.select(Release).where(Release.product_id == product.id)
-            .options(selectinload(Release.artifacts)))
-    if channel:
-        stmt = stmt.where(Release.channel == channel)
-    releases = list(session.scalars(stmt))
-    if not include_hidden:
-        now = utcnow()
-        releases = [r for r in releases if r.visible_at(now)]
-    releases.sort(key=lambda r: parse_version(r.version), reverse=True)
-    return releases
+    index = release_index(session, product, include_hidden=include_hidden, channel=channel)
+    return load_releases(session, [r.id for r in index])
 
 
 def _matches_retry(release: Release, data: dict[str, Any], channel: str, notes: str,
