@@ -28,10 +28,3 @@ def render_markdown(text: str | None) -> Markup:
                       url_schemes={"http", "https", "mailto"},
                       link_rel="nofollow noopener noreferrer")
     return Markup(clean)
-
-
-def markdown_to_text(text: str | None) -> str:
-    """Plain text for places that cannot show HTML (console presenters, feeds' summaries)."""
-    if not text:
-        return ""
-    return nh3.clean(_md.render(text), tags=set()).strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -201,7 +200,3 @@ def _sha256(path: Path) -> str:
         while chunk := fh.read(1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2)

@@ -324,12 +324,8 @@ def _paths() -> dict[str, Any]:
         "delete": {"summary": "Lift the emergency stop", "operationId": "resumeChannel",
                    "security": SECURE,
                    "responses": {"200": _json({"type": "object"}), **ERRORS}}}
-    paths.update(EXTRA_PATHS)
     return paths
 
-
-# Other domains (notices, rollouts) add their paths here when their routes are registered.
-EXTRA_PATHS: dict[str, Any] = {}
 
 
 def document(server_url: str) -> dict[str, Any]:
