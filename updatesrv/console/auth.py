@@ -88,6 +88,11 @@ class Access:
     def can(self, needed: str) -> bool:
         return role_allows(self.role, needed)
 
+    def require(self, needed: str) -> None:
+        if not self.can(needed):
+            raise Forbidden(f"this needs the {needed} role; you are a {self.role} of "
+                            f"{self.vendor.name}")
+
 
 def vendor_access(vendor_slug: str, needed: str = "viewer") -> Access:
     user = current_user()
@@ -101,8 +106,7 @@ def vendor_access(vendor_slug: str, needed: str = "viewer") -> Access:
     vendor, role = row
     access = Access(vendor=vendor, role=role,
                     actor=Actor(vendor_id=vendor.id, role=role, label=f"user:{user.email}"))
-    if not access.can(needed):
-        raise Forbidden(f"this needs the {needed} role; you are a {role} of {vendor.name}")
+    access.require(needed)
     g.access = access
     return access
 

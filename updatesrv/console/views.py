@@ -167,7 +167,7 @@ def vendor_home(vendor: str) -> View:
     access = vendor_access(vendor)
     form = forms.ProductForm()
     if request.method == "POST":
-        access = vendor_access(vendor, "owner")
+        access.require("owner")
         if form.validate_on_submit():
             try:
                 product = products.create_product(db.session, access.actor, {
@@ -311,7 +311,7 @@ def settings(vendor: str, product: str) -> View:
     form = forms.SettingsForm(obj=prod)
     key_form = forms.SigningKeyForm(prefix="key")
     if request.method == "POST":
-        access, prod = product_access(vendor, product, "owner")
+        access.require("owner")
         if form.validate_on_submit():
             try:
                 products.update_product(db.session, access.actor, prod, {
@@ -369,6 +369,13 @@ def retire_key(vendor: str, product: str, key_id: int) -> BaseResponse:
 
 def _release_url(vendor: str, product: str, version: str) -> str:
     return url_for("console.release_page", vendor=vendor, product=product, version=version)
+
+
+def _release_context(vendor: str, product: str, version: str,
+                     needed: str = "viewer") -> tuple[Any, Product, Any]:
+    """The access check, the product and the release every release view starts with."""
+    access, prod = product_access(vendor, product, needed)
+    return access, prod, releases.get_release(db.session, prod, version)
 
 
 def _notice_url(vendor: str, product: str, notice_id: str) -> str:
@@ -431,12 +438,11 @@ def _release_page(access: Any, prod: Product, release: Any, **forms_: Any) -> Vi
 @bp.route("/<vendor>/p/<product>/releases/<version>", methods=["GET", "POST"])
 @login_required
 def release_page(vendor: str, product: str, version: str) -> View:
-    access, prod = product_access(vendor, product)
-    release = releases.get_release(db.session, prod, version)
+    access, prod, release = _release_context(vendor, product, version)
     edit = forms.ReleaseEditForm(obj=release)
     preview = None
     if request.method == "POST":
-        access, prod = product_access(vendor, product, "publisher")
+        access.require("publisher")
         if edit.validate_on_submit():
             if edit.preview.data:
                 preview = render_markdown(edit.notes.data)
@@ -462,8 +468,7 @@ RELEASE_ACTIONS: dict[str, tuple[dict[str, Any], str]] = {
 @bp.post("/<vendor>/p/<product>/releases/<version>/<any(publish, unyank, pause, resume):action>")
 @login_required
 def release_action(vendor: str, product: str, version: str, action: str) -> BaseResponse:
-    access, prod = product_access(vendor, product, "publisher")
-    release = releases.get_release(db.session, prod, version)
+    access, _, release = _release_context(vendor, product, version, "publisher")
     changes, message = RELEASE_ACTIONS[action]
     if forms.ActionForm().validate_on_submit():
         try:
@@ -473,15 +478,13 @@ def release_action(vendor: str, product: str, version: str, action: str) -> Base
             flash(exc.detail, "error")
         else:
             flash(message.format(version=release.version), "ok")
-    return redirect(url_for("console.release_page", vendor=vendor, product=product,
-                            version=version))
+    return redirect(_release_url(vendor, product, version))
 
 
 @bp.post("/<vendor>/p/<product>/releases/<version>/rollout")
 @login_required
 def release_rollout(vendor: str, product: str, version: str) -> View:
-    access, prod = product_access(vendor, product, "publisher")
-    release = releases.get_release(db.session, prod, version)
+    access, prod, release = _release_context(vendor, product, version, "publisher")
     form = forms.RolloutForm(prefix="ro")
     if form.validate_on_submit():
         changes: dict[str, Any] = {"rollout_percent": form.rollout_percent.data,
@@ -526,23 +529,22 @@ def _channel_stop(vendor: str, product: str, channel: str, stop: bool) -> BaseRe
 @bp.post("/<vendor>/p/<product>/releases/<version>/yank")
 @login_required
 def release_yank(vendor: str, product: str, version: str) -> View:
-    access, prod = product_access(vendor, product, "publisher")
-    release = releases.get_release(db.session, prod, version)
+    access, prod, release = _release_context(vendor, product, version, "publisher")
     form = forms.YankForm(prefix="yank")
     if form.validate_on_submit():
-        releases.update_release(db.session, access.actor, release,
-                                {"yanked": True, "yank_reason": form.reason.data})
-        flash(f"Yanked {version}. Installs on it are offered a replacement.", "ok")
-        return redirect(url_for("console.release_page", vendor=vendor, product=product,
-                                version=version))
+        done = _apply(form, lambda: releases.update_release(
+            db.session, access.actor, release, {"yanked": True, "yank_reason": form.reason.data}),
+            f"Yanked {version}. Installs on it are offered a replacement.",
+            _release_url(vendor, product, version))
+        if done is not None:
+            return done
     return _release_page(access, prod, release, yank=form)
 
 
 @bp.post("/<vendor>/p/<product>/releases/<version>/upload")
 @login_required
 def release_upload(vendor: str, product: str, version: str) -> View:
-    access, prod = product_access(vendor, product, "publisher")
-    release = releases.get_release(db.session, prod, version)
+    access, prod, release = _release_context(vendor, product, version, "publisher")
     form = forms.UploadForm(prefix="up")
     if form.validate_on_submit():
         upload = form.file.data
@@ -563,8 +565,7 @@ def release_upload(vendor: str, product: str, version: str) -> View:
 @bp.post("/<vendor>/p/<product>/releases/<version>/external")
 @login_required
 def release_external(vendor: str, product: str, version: str) -> View:
-    access, prod = product_access(vendor, product, "publisher")
-    release = releases.get_release(db.session, prod, version)
+    access, prod, release = _release_context(vendor, product, version, "publisher")
     form = forms.ExternalArtifactForm(prefix="ext")
     if form.validate_on_submit():
         done = _apply(form, lambda: releases.add_external_artifact(
@@ -665,7 +666,7 @@ def notice_page(vendor: str, product: str, notice_id: str) -> View:
                                          fixed_in=notice.fixed_in)
     matches: list[str] | None = None
     if request.method == "POST":
-        access, prod = product_access(vendor, product, "publisher")
+        access.require("publisher")
         if form.validate_on_submit():
             if form.check.data:
                 matches, error = _matching_versions(prod, form.affected.data)
