@@ -15,7 +15,8 @@ from .accounts.models import Vendor
 from .db import write_intent
 from .products.models import Product
 from .products.services import create_product
-from .releases.services import create_release, get_release, update_release, upload_artifact
+from .releases.artifacts import upload_artifact
+from .releases.services import create_release, get_release, update_release
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # demo only: printed by make run, documented in README

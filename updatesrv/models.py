@@ -5,7 +5,8 @@ from .audit.models import AuditEvent
 from .db import Base
 from .notices.models import Notice, NoticeUpdate
 from .products.models import Product, SigningKey
-from .releases.models import Artifact, EmergencyStop, RampStep, Release
+from .releases.models import Artifact, Release
+from .rollouts.models import EmergencyStop, RampStep
 from .stats.models import CheckCount, InstallSeen
 
 __all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "EmergencyStop",

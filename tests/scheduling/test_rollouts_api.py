@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from updatesrv import runtime
 from updatesrv.audit.models import AuditEvent
 from updatesrv.db import db
-from updatesrv.releases.models import RampStep, Release
+from updatesrv.releases.models import Release
+from updatesrv.rollouts.models import RampStep
 from updatesrv.scheduling import jobs
 from updatesrv.scheduling.runner import run_once
 from updatesrv.stats.models import CheckCount, InstallSeen

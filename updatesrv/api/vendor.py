@@ -12,17 +12,9 @@ from ..errors import InvalidInput
 from ..notices.services import create_notice, get_notice, notice_to_dict, update_notice
 from ..products.models import Product
 from ..products.services import create_product, get_product, product_to_dict, update_product
-from ..releases.services import (
-    add_external_artifact,
-    artifact_to_dict,
-    create_release,
-    emergency_stops,
-    get_release,
-    release_to_dict,
-    set_emergency_stop,
-    update_release,
-    upload_artifact,
-)
+from ..releases.artifacts import add_external_artifact, artifact_to_dict, upload_artifact
+from ..releases.services import create_release, get_release, release_to_dict, update_release
+from ..rollouts.services import emergency_stops, set_emergency_stop
 from ..stats.services import active_installs, installs_by_version
 from .helpers import base_url, json_body, json_response, token_required
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+# Importing the view modules registers their routes on the one console blueprint.
+from . import accounts, dashboard, notices, releases, settings  # noqa: F401
 from .auth import SessionInterface
-from .views import bp
+from .common import bp
 
 
 def register_console(app: Flask) -> None:

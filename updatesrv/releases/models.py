@@ -68,33 +68,6 @@ class Artifact(Base):
     release: Mapped[Release] = relationship(back_populates="artifacts")
 
 
-class RampStep(Base):
-    """One step of a release's ramp plan. The database owns what is due; a scheduler tick
-    applies due steps, each claimed by a conditional UPDATE in the same transaction as its
-    effect, so it happens exactly once however many schedulers run or crash."""
-
-    __tablename__ = "ramp_steps"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(sa.ForeignKey("releases.id", ondelete="CASCADE"),
-                                            index=True)
-    percent: Mapped[int]
-    due_at: Mapped[dt.datetime] = mapped_column(index=True)
-    applied_at: Mapped[dt.datetime | None]
-
-    release: Mapped[Release] = relationship(back_populates="ramp_steps")
-
-
-class EmergencyStop(Base):
-    """While present, installs on this product and channel are offered nothing."""
-
-    __tablename__ = "emergency_stops"
-    __table_args__ = (sa.UniqueConstraint("product_id", "channel"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
-                                            index=True)
-    channel: Mapped[str] = mapped_column(sa.String(32))
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by: Mapped[str] = mapped_column(sa.String(300))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+# Release.ramp_steps names RampStep, which lives with the rest of rollouts: importing it here
+# registers it with the mapper wherever releases are used.
+from ..rollouts.models import RampStep  # noqa: E402

@@ -21,7 +21,8 @@ from ..accounts.models import Invitation, LoginThrottle
 from ..audit import services as audit
 from ..db import write_intent
 from ..products.services import bump_catalog
-from ..releases.models import RampStep, Release
+from ..releases.models import Release
+from ..rollouts.models import RampStep
 from ..stats.models import CheckCount, InstallSeen
 
 log = logging.getLogger(__name__)

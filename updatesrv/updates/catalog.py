@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 from ..db import read_only
 from ..notices.models import SEVERITIES, Notice
 from ..products.models import Product
-from ..releases.models import EmergencyStop, Release
+from ..releases.models import Release
+from ..rollouts.models import EmergencyStop
 from ..versions import ANY_PLATFORM, version_key
 
 

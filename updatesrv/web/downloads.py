@@ -5,7 +5,7 @@ from flask import Blueprint, Response, current_app, send_file
 from .. import runtime
 from ..db import db, utcnow
 from ..errors import NotFound
-from ..releases.services import find_download
+from ..releases.artifacts import find_download
 
 bp = Blueprint("downloads", __name__)
 

@@ -1,0 +1,169 @@
+"""Console notice pages: filing, editing, the specifier helper and the timeline of updates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    current_app,
+    render_template,
+    request,
+)
+from packaging.specifiers import SpecifierSet
+
+from .. import runtime
+from ..api.helpers import base_url
+from ..audit.services import list_events
+from ..db import db, utcnow
+from ..errors import InvalidInput
+from ..notices import services as notices
+from ..notices.models import SEVERITIES, STATUSES
+from ..products.models import Product
+from ..releases import services as releases
+from ..updates.response import notice_body
+from ..versions import parse_specifier
+from . import forms
+from .auth import (
+    login_required,
+    product_access,
+)
+from .common import View, apply_form, bp, form_status, notice_url
+
+
+@bp.get("/<vendor>/p/<product>/notices/")
+@login_required
+def notice_list(vendor: str, product: str) -> View:
+    access, prod = product_access(vendor, product)
+    status = request.args.get("status") or None
+    severity = request.args.get("severity") or None
+    rows = [n for n in notices.list_notices(db.session, prod)
+            if (status is None or n.status == status)
+            and (severity is None or n.severity == severity)]
+    return render_template("console/notices.html", access=access, product=prod, notices=rows,
+                           statuses=STATUSES, severities=SEVERITIES,
+                           filters={"status": status, "severity": severity})
+
+
+def _notice_data(form: forms.NoticeForm) -> dict[str, Any]:
+    platforms = [p.strip() for p in (form.platforms.data or "").split(",") if p.strip()]
+    return {"title": form.title.data, "severity": form.severity.data,
+            "status": form.status.data, "affected": form.affected.data,
+            "platforms": platforms, "channels": list(form.channels.data or []),
+            "summary": form.summary.data or "", "details": form.details.data or "",
+            "workaround": form.workaround.data or "", "fixed_in": form.fixed_in.data or None,
+            "hold_release": form.hold_release.data or None}
+
+
+def _matching_versions(prod: Product, affected: str | None) -> tuple[list[str], str | None]:
+    """The specifier helper: which published versions a specifier matches, before saving."""
+    try:
+        spec: SpecifierSet = parse_specifier(affected)
+    except InvalidInput as exc:
+        return [], exc.detail
+    return [v for v in _published_versions(prod)
+            if spec.contains(v, prereleases=True)], None
+
+
+def _published_versions(prod: Product) -> list[str]:
+    """Version strings only (for the specifier helper and 'fixed in' suggestions): the light
+    index, not every release with its files."""
+    return [r.version for r in releases.release_index(db.session, prod)]
+
+
+def _notice_form(prod: Product, notice: Any = None) -> forms.NoticeForm:
+    form = forms.NoticeForm(obj=notice)
+    form.channels.choices = forms.choices(prod.channels)
+    if notice is not None:
+        form.status.choices = forms.choices(STATUSES)
+        if request.method == "GET":
+            form.platforms.data = ", ".join(notice.platforms)
+    return form
+
+
+@bp.route("/<vendor>/p/<product>/notices/new", methods=["GET", "POST"])
+@login_required
+def notice_new(vendor: str, product: str) -> View:
+    access, prod = product_access(vendor, product, "publisher")
+    form = _notice_form(prod)
+    matches: list[str] | None = None
+    if form.validate_on_submit():
+        if form.check.data:
+            matches, error = _matching_versions(prod, form.affected.data)
+            if error:
+                form.affected.errors = [error]
+        else:
+            done = apply_form(
+                form, lambda: notices.create_notice(db.session, access.actor, prod, {
+                    **_notice_data(form), "message": form.message.data or ""}),
+                lambda n: f"Filed {n.public_id}. Affected installs see it on their next check.",
+                lambda n: notice_url(vendor, product, n.public_id))
+            if done is not None:
+                return done
+    return render_template("console/notice_form.html", access=access, product=prod, form=form,
+                           matches=matches, notice=None,
+                           versions=_published_versions(prod)
+                           ), form_status(form)
+
+
+@bp.route("/<vendor>/p/<product>/notices/<notice_id>", methods=["GET", "POST"])
+@login_required
+def notice_page(vendor: str, product: str, notice_id: str) -> View:
+    access, prod = product_access(vendor, product)
+    notice = notices.get_notice(db.session, prod, notice_id)
+    form = _notice_form(prod, notice)
+    update_form = forms.NoticeUpdateForm(prefix="upd", status=notice.status,
+                                         fixed_in=notice.fixed_in)
+    matches: list[str] | None = None
+    if request.method == "POST":
+        access.require("publisher")
+        if form.validate_on_submit():
+            if form.check.data:
+                matches, error = _matching_versions(prod, form.affected.data)
+                if error:
+                    form.affected.errors = [error]
+            else:
+                done = apply_form(form, lambda: notices.update_notice(
+                    db.session, access.actor, notice, {
+                        **_notice_data(form), "message": form.message.data or ""}),
+                    lambda n: f"Saved {n.public_id} (revision {n.revision}).", request.path)
+                if done is not None:
+                    return done
+    return _notice_page(access, prod, notice, form, update_form, matches)
+
+
+def _notice_page(access: Any, prod: Product, notice: Any, form: Any, update_form: Any,
+                 matches: list[str] | None) -> View:
+    catalog = runtime(current_app).catalogs.get(prod.slug)
+    delivered = None
+    if catalog is not None:
+        entry = next((n for n in catalog.notices if n.public_id == notice.public_id), None)
+        if entry is not None:
+            delivered = notice_body(entry, None, catalog, base_url(), utcnow())
+    history = list_events(db.session, access.vendor.id, object_type="notice",
+                          object_key=notice.public_id, limit=100)
+    return render_template(
+        "console/notice.html", access=access, product=prod, notice=notice, form=form,
+        update_form=update_form, matches=matches, delivered=delivered,
+        delivered_json=json.dumps(delivered, indent=2, ensure_ascii=False) if delivered else "",
+        events=history, versions=_published_versions(prod),
+        affected_text=notices.affected_in_words(notice.affected),
+    ), max(form_status(form), form_status(update_form))
+
+
+@bp.post("/<vendor>/p/<product>/notices/<notice_id>/update")
+@login_required
+def notice_update(vendor: str, product: str, notice_id: str) -> View:
+    access, prod = product_access(vendor, product, "publisher")
+    notice = notices.get_notice(db.session, prod, notice_id)
+    update_form = forms.NoticeUpdateForm(prefix="upd")
+    if update_form.validate_on_submit():
+        done = apply_form(update_form, lambda: notices.update_notice(
+            db.session, access.actor, notice, {
+                "status": update_form.status.data,
+                "fixed_in": update_form.fixed_in.data or None,
+                "message": update_form.message.data or ""}),
+            "Update posted to the timeline.", notice_url(vendor, product, notice_id))
+        if done is not None:
+            return done
+    return _notice_page(access, prod, notice, _notice_form(prod, notice), update_form, None)

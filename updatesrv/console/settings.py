@@ -1,0 +1,86 @@
+"""Product settings and signing keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..db import db
+from ..errors import UpdatesrvError
+from ..products import services as products
+from ..products.models import Product
+from . import forms
+from .auth import (
+    login_required,
+    product_access,
+)
+from .common import View, bp, form_status
+
+
+@bp.route("/<vendor>/p/<product>/settings", methods=["GET", "POST"])
+@login_required
+def settings(vendor: str, product: str) -> View:
+    access, prod = product_access(vendor, product)
+    form = forms.SettingsForm(obj=prod)
+    key_form = forms.SigningKeyForm(prefix="key")
+    if request.method == "POST":
+        access.require("owner")
+        if form.validate_on_submit():
+            try:
+                products.update_product(db.session, access.actor, prod, {
+                    "name": form.name.data, "support_url": form.support_url.data or None,
+                    "support_email": form.support_email.data or None,
+                    "minimum_supported_version": form.minimum_supported_version.data or None,
+                    "notice_prefix": (form.notice_prefix.data or "").strip()})
+            except UpdatesrvError as exc:
+                db.session.rollback()
+                forms.show_error(form, exc)
+            else:
+                flash("Settings saved.", "ok")
+                return redirect(url_for("console.settings", vendor=vendor, product=product))
+    return _settings_page(access, prod, form, key_form)
+
+
+def _settings_page(access: Any, prod: Product, form: Any, key_form: Any) -> View:
+    return render_template("console/settings.html", access=access, product=prod, form=form,
+                           key_form=key_form, retire_form=forms.ActionForm()
+                           ), max(form_status(form), form_status(key_form))
+
+
+@bp.post("/<vendor>/p/<product>/settings/keys")
+@login_required
+def add_key(vendor: str, product: str) -> View:
+    access, prod = product_access(vendor, product, "owner")
+    key_form = forms.SigningKeyForm(prefix="key")
+    if key_form.validate_on_submit():
+        keys = [k.public_key for k in prod.active_signing_keys] + [
+            (key_form.public_key.data or "").strip()]
+        try:
+            products.update_product(db.session, access.actor, prod, {"signing_keys": keys})
+        except UpdatesrvError as exc:
+            db.session.rollback()
+            forms.show_error(key_form, exc)
+        else:
+            flash("Signing key added. Every new file must now carry a signature.", "ok")
+            return redirect(url_for("console.settings", vendor=vendor, product=product))
+    access, prod = product_access(vendor, product, "owner")
+    return _settings_page(access, prod, forms.SettingsForm(obj=prod), key_form)
+
+
+@bp.post("/<vendor>/p/<product>/settings/keys/<int:key_id>/retire")
+@login_required
+def retire_key(vendor: str, product: str, key_id: int) -> BaseResponse:
+    access, prod = product_access(vendor, product, "owner")
+    if forms.ActionForm().validate_on_submit():
+        keys = [k.public_key for k in prod.active_signing_keys if k.id != key_id]
+        products.update_product(db.session, access.actor, prod, {"signing_keys": keys})
+        flash("Key retired.", "ok")
+    return redirect(url_for("console.settings", vendor=vendor, product=product))

@@ -1,0 +1,209 @@
+"""A release's files: listed by URL (external) or uploaded and stored here; immutable once
+the release is published."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from ..accounts.services import Actor
+from ..audit import services as audit
+from ..errors import InvalidInput
+from ..products.models import Product
+from ..products.services import bump_catalog
+from ..signing import parse_signature, verify_file
+from ..versions import parse_platform, parse_version, version_key
+from .errors import ArtifactImmutable, BadSignature
+from .models import Artifact, Release
+from .storage import ArtifactStore
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArtifactInput:
+    platform: str
+    url: str
+    size: int
+    sha256: str
+    signature: str | None
+
+
+def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
+    where = "artifact" if index is None else f"artifacts[{index}]"
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{where} must be an object with platform, url, size and sha256",
+                           field="artifacts")
+    unknown = set(item) - {"platform", "url", "size", "sha256", "signature"}
+    if unknown:
+        raise InvalidInput(f"{where} has unknown field(s): {', '.join(sorted(unknown))}",
+                           field="artifacts")
+    platform = parse_platform(item.get("platform"), f"{where}.platform")
+    url = item.get("url")
+    if not isinstance(url, str) or not URL_RE.match(url) or len(url) > 2000:
+        raise InvalidInput(f"{where}.url must be an absolute http(s) URL", field="artifacts")
+    size = item.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > 2**53:
+        raise InvalidInput(f"{where}.size must be the file's size in bytes", field="artifacts")
+    sha = item.get("sha256")
+    if not isinstance(sha, str) or not SHA256_RE.match(sha.lower()):
+        raise InvalidInput(f"{where}.sha256 must be 64 hexadecimal characters",
+                           field="artifacts")
+    signature = item.get("signature")
+    if signature is not None:
+        signature = parse_signature(signature, f"{where}.signature")
+    return ArtifactInput(platform=platform, url=url, size=size, sha256=sha.lower(),
+                         signature=signature)
+
+
+def require_signature(product: Product, signature: str | None, platform: str) -> None:
+    if product.active_signing_keys and signature is None:
+        raise BadSignature(f"{product.slug} has signing keys, so the {platform} artifact needs "
+                           "a base64 Ed25519 signature of the file", field="signature")
+
+
+def download_path(artifact: Artifact) -> str:
+    release = artifact.release
+    return (f"/downloads/{release.product.slug}/{release.version}/{artifact.platform}/"
+            f"{artifact.filename}")
+
+
+def artifact_url(artifact: Artifact, base_url: str) -> str:
+    return artifact.url if artifact.url else base_url + download_path(artifact)
+
+
+def artifact_to_dict(artifact: Artifact, base_url: str) -> dict[str, Any]:
+    return {"platform": artifact.platform, "url": artifact_url(artifact, base_url),
+            "size": artifact.size, "sha256": artifact.sha256, "signature": artifact.signature,
+            "uploaded": artifact.storage_path is not None}
+
+
+def _existing_artifact(release: Release, platform: str) -> Artifact | None:
+    return next((a for a in release.artifacts if a.platform == platform), None)
+
+
+def _guard_replace(release: Release, platform: str, same: bool) -> Artifact | None:
+    """Returns the artifact to replace (drafts only) or None; raises when a published
+    release would have its file swapped."""
+    existing = _existing_artifact(release, platform)
+    if existing is None or same:
+        return existing
+    if not release.draft:
+        raise ArtifactImmutable(
+            f"{release.version} is published and already has a {platform} artifact; published "
+            "files never change under clients that may have cached their sha256. Yank this "
+            "release and publish a new version instead.", field="platform")
+    return existing
+
+
+def add_external_artifact(session: Session, actor: Actor, release: Release,
+                          data: dict[str, Any]) -> tuple[Artifact, bool]:
+    actor.require("publisher")
+    item = parse_artifact(data)
+    require_signature(release.product, item.signature, item.platform)
+    existing = _existing_artifact(release, item.platform)
+    same = existing is not None and (existing.url, existing.size, existing.sha256,
+                                     existing.signature) == (item.url, item.size, item.sha256,
+                                                             item.signature)
+    if same:
+        assert existing is not None
+        return existing, False
+    old = _guard_replace(release, item.platform, same)
+    if old is not None:
+        release.artifacts.remove(old)
+        session.flush()
+    artifact = Artifact(platform=item.platform, url=item.url, size=item.size,
+                        sha256=item.sha256, signature=item.signature)
+    release.artifacts.append(artifact)
+    return _finish_artifact(session, actor, release, artifact, old), True
+
+
+def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
+                    platform: object, stream: IO[bytes], filename: str | None,
+                    signature: object, max_bytes: int) -> tuple[Artifact, bool]:
+    """Streams an upload to disk while hashing it, checks the signature against the
+    product's keys, and only then points the database at the file."""
+    actor.require("publisher")
+    platform = parse_platform(platform)
+    sig = parse_signature(signature) if signature not in (None, "") else None
+    require_signature(release.product, sig, platform)
+    existing = _existing_artifact(release, platform)
+    if existing is not None and not release.draft and existing.storage_path is None:
+        _guard_replace(release, platform, same=False)
+    staged = store.stage(stream, max_bytes)
+    try:
+        keys = [k.public_key for k in release.product.active_signing_keys]
+        if sig is not None and keys and not verify_file(staged.path, sig, keys):
+            raise BadSignature(f"the signature does not verify the uploaded {platform} file "
+                               f"with any of {release.product.slug}'s signing keys",
+                               field="signature")
+        same = existing is not None and (existing.sha256, existing.size) == (
+            staged.sha256, staged.size) and (existing.signature == sig or sig is None)
+        if same:
+            assert existing is not None
+            store.discard(staged)
+            return existing, False
+        old = _guard_replace(release, platform, same)
+        name = secure_filename(filename or "") or f"{release.product.slug}-{release.version}.bin"
+        relative = (f"{release.product.slug}/{release.version_key}/{platform}/"
+                    f"{staged.sha256[:16]}/{name}")
+        store.commit(staged, relative)
+    except BaseException:
+        store.discard(staged)
+        raise
+    if old is not None:
+        release.artifacts.remove(old)
+        session.flush()
+    artifact = Artifact(platform=platform, url=None, storage_path=relative, filename=name,
+                        size=staged.size, sha256=staged.sha256, signature=sig)
+    release.artifacts.append(artifact)
+    try:
+        result = _finish_artifact(session, actor, release, artifact, old)
+    except BaseException:
+        session.rollback()
+        store.remove(relative)
+        raise
+    if old is not None and old.storage_path and old.storage_path != relative:
+        store.remove(old.storage_path)
+    return result, True
+
+
+def _finish_artifact(session: Session, actor: Actor, release: Release, artifact: Artifact,
+                     replaced: Artifact | None) -> Artifact:
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ArtifactImmutable(f"another request added a {artifact.platform} artifact to "
+                                f"{release.version} at the same time; retry",
+                                field="platform") from None
+    if not release.draft:
+        bump_catalog(session, release.product_id)
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                 action="artifact.replace" if replaced else "artifact.add",
+                 object_type="release", object_key=f"{release.product.slug}/{release.version}",
+                 before={"platform": artifact.platform, "sha256": replaced.sha256}
+                 if replaced else None,
+                 after={"platform": artifact.platform, "sha256": artifact.sha256,
+                        "size": artifact.size, "uploaded": artifact.storage_path is not None})
+    session.commit()
+    return artifact
+
+
+def find_download(session: Session, product_slug: str, version: str,
+                  platform: str) -> Artifact | None:
+    try:
+        key = version_key(parse_version(version))
+    except InvalidInput:
+        return None
+    return session.scalar(
+        sa.select(Artifact).join(Release).join(Product)
+        .where(Product.slug == product_slug, Release.version_key == key,
+               Artifact.platform == platform, Artifact.storage_path.is_not(None)))

@@ -1,0 +1,1 @@
+"""Phased rollouts: ramp plans, pauses, stepping stones and emergency stops."""
