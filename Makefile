@@ -39,8 +39,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check updatesrv client tests benchmarks
 	$(BIN)/mypy
 
-## Throughput of the check endpoint vs. a trivial route, under gunicorn, driven by wrk.
+## Throughput of the check endpoint vs. a bare Flask route, under gunicorn, driven by wrk
+## (Debian's wrk is installed when missing).
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python benchmarks/pages_bench.py
 	$(BIN)/python benchmarks/check_bench.py
 

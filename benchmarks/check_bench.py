@@ -1,17 +1,20 @@
-"""Throughput and latency of the check endpoint under gunicorn (2 workers), driven by wrk.
+"""Throughput and latency of the check endpoint under gunicorn, driven by wrk, against a
+bare Flask JSON route served with the same gunicorn settings, in one run.
 
-    make bench            # or: python benchmarks/check_bench.py [--seconds 5] [--rounds 3]
+    make bench       # or: python benchmarks/check_bench.py [--seconds 5] [--rounds 3]
+                     #        [--worker-class sync|gthread] [--only check-10,bare-flask]
 
-Measures, side by side in one run and interleaved over rounds (median reported):
-  trivial      GET /healthz — the ceiling of this stack (Flask + gunicorn, no database)
-  check-10     the check endpoint for a product with 10 releases
-  check-10k    the check endpoint for a product with 10,000 releases
-  check-notices  the check endpoint for a product with 1,000 notices (3 match the install)
-Every check request carries a different install_id (the statistics path is exercised), and
-every request opens its own connection (Connection: close), as desktop clients checking once
-a day do; with keep-alive, wrk's connections stick to whichever worker accepted them and the
-two workers get unequal shares, which makes the numbers noisy.
-This is a benchmark, not a test: it prints numbers and ratios and never fails on them.
+Every row is measured in both connection modes: keep-alive, and one connection per request
+(Connection: close), as desktop clients checking once a day do. Rows and modes are
+interleaved over the rounds and the median is reported. Check rows marked "ids" send a
+different install_id on every request, so the statistics path is exercised. The last lines
+print the ratios the project targets (see RATIOS). A benchmark, not a test: it prints and
+never fails on the numbers.
+
+To add a row, append a Row to ``rows()``: a path (the seeded products are "small" with 10
+releases, "large" with 10,000 and "noticed" with 1,000 notices), whether it varies the
+install id, extra request headers (or a function of the row's URL computing them once the
+server is up, e.g. an If-None-Match from a first answer) and the status it must answer.
 """
 
 from __future__ import annotations
@@ -19,48 +22,59 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LUA = """
-counter = 0
-request = function()
-  counter = counter + 1
-  local id = "bench-" .. counter .. "-" .. math.random(1000000000)
-  return wrk.format("GET", wrk.path .. "&install_id=" .. id, {["Connection"] = "close"})
-end
-"""
-LUA_PLAIN = """
-request = function() return wrk.format("GET", wrk.path, {["Connection"] = "close"}) end
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    ROOT,
+    WrkResult,
+    ensure_wrk,
+    free_port,
+    lua_script,
+    run_wrk,
+    start,
+    stop,
+    wait_http,
+)
+
+MODES = ("keep-alive", "close")
 
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("wrk not found; installing Debian's wrk (apt-get)...", file=sys.stderr)
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    found = shutil.which("wrk")
-    if not found:
-        sys.exit("wrk is required: apt-get install wrk")
-    return found
+@dataclass(frozen=True)
+class Row:
+    name: str
+    path: str
+    server: str = "updatesrv"  # or "bare": the bare Flask app (benchmarks/bare_app.py)
+    install_ids: bool = False
+    headers: dict[str, str] | Callable[[str], dict[str, str]] = field(default_factory=dict)
+    status: int = 200
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def check_path(product: str, version: str) -> str:
+    return f"/api/v1/products/{product}/check?version={version}&platform=windows-x86_64"
+
+
+def rows() -> list[Row]:
+    return [
+        Row("bare-flask", "/?x=1", server="bare"),
+        Row("healthz", "/healthz?x=1"),
+        Row("check-10", check_path("small", "1.7"), install_ids=True),
+        Row("check-10k", check_path("large", "1.9997"), install_ids=True),
+        Row("check-notices", check_path("noticed", "1.7"), install_ids=True),
+        Row("check-no-id", check_path("small", "1.7")),
+    ]
+
+
+# (row, reference row, target): printed per mode on the last lines.
+RATIOS = [("check-10", "bare-flask", 0.80), ("check-10k", "check-10", 0.95)]
 
 
 def seed(instance: Path) -> dict[str, str]:
@@ -112,82 +126,115 @@ def seed(instance: Path) -> dict[str, str]:
                     for i in range(1000)])
             db.session.commit()
             name = {"small": "check-10", "large": "check-10k", "noticed": "check-notices"}[slug]
-            targets[name] = (
-                f"/api/v1/products/{slug}/check?version=1.{count - 3}&platform=windows-x86_64")
+            targets[name] = check_path(slug, f"1.{count - 3}")
     return targets
 
 
-def run_wrk(wrk: str, url: str, seconds: int, script: Path) -> tuple[float, float, float]:
-    out = subprocess.run([wrk, "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
-                          url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def pct(name: str) -> float:
-        m = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)", out)
-        assert m, out
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        print(f"  warning: {errors.group(1)} non-2xx answers for {url}", file=sys.stderr)
-    return rps, pct("50"), pct("99")
+def measure(row_list: list[Row], bases: dict[str, str], seconds: float, rounds: int,
+            connections: int, workdir: Path) -> dict[tuple[str, str], list[WrkResult]]:
+    wrk = ensure_wrk()
+    scripts: dict[tuple[str, str], Path] = {}
+    urls: dict[str, str] = {}
+    for row in row_list:
+        url = urls[row.name] = bases[row.server] + row.path
+        headers = row.headers(url) if callable(row.headers) else row.headers
+        request = urllib.request.Request(url, headers=headers)
+        try:
+            status = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != row.status:
+            sys.exit(f"{row.name}: {url} answered {status}, expected {row.status}")
+        for mode in MODES:
+            scripts[(row.name, mode)] = lua_script(
+                workdir, f"{row.name}-{mode}", install_ids=row.install_ids,
+                keepalive=mode == "keep-alive", headers=headers)
+            run_wrk(wrk, url, 1, scripts[(row.name, mode)], connections=connections)  # warm
+    results: dict[tuple[str, str], list[WrkResult]] = {key: [] for key in scripts}
+    for round_no in range(1, rounds + 1):
+        for mode in MODES:
+            for row in row_list:
+                result = run_wrk(wrk, urls[row.name], seconds, scripts[(row.name, mode)],
+                                 connections=connections)
+                if result.non_2xx_3xx or result.socket_errors:
+                    print(f"  warning: {row.name} {mode}: {result.non_2xx_3xx} bad answers, "
+                          f"{result.socket_errors} socket errors", file=sys.stderr)
+                results[(row.name, mode)].append(result)
+        print(f"round {round_no}/{rounds} done", file=sys.stderr)
+    return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    wrk = ensure_wrk()
-    instance = Path(tempfile.mkdtemp(prefix="updatesrv-bench-"))
-    targets = {"trivial": "/healthz?x=1", **seed(instance)}
-    port = free_port()
-    env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(instance),
-           "UPDATESRV_SECRET_KEY": "bench"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "updatesrv.cli", "serve", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--no-scheduler"], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        scripts = {}
-        for name, body in (("vary", LUA), ("plain", LUA_PLAIN)):
-            path = instance / f"{name}.lua"
-            path.write_text(body)
-            scripts[name] = path
-        for path in targets.values():  # warm caches and connections
-            run_wrk(wrk, base + path, 1, scripts["plain"])
-        results: dict[str, list[tuple[float, float, float]]] = {t: [] for t in targets}
-        for round_no in range(1, args.rounds + 1):
-            for name, path in targets.items():
-                script = scripts["plain" if name == "trivial" else "vary"]
-                results[name].append(run_wrk(wrk, base + path, args.seconds, script))
-            print(f"round {round_no}/{args.rounds} done", file=sys.stderr)
-    finally:
-        server.terminate()
-        server.wait(15)
-        shutil.rmtree(instance, ignore_errors=True)
+    from updatesrv.serve import DEFAULT_WORKER_CLASS, WORKER_CLASSES
 
-    median = {name: tuple(statistics.median(r[i] for r in rows) for i in range(3))
-              for name, rows in results.items()}
-    print(f"\n{'target':<14} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}   (median of "
-          f"{args.rounds} interleaved {args.seconds}s rounds, wrk -t2 -c32, gunicorn 2 workers)")
-    for name, (rps, p50, p99) in median.items():
-        print(f"{name:<14} {rps:>10.0f} {p50:>8.2f} {p99:>8.2f}")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default=DEFAULT_WORKER_CLASS)
+    parser.add_argument("--only", default="", help="comma-separated row names")
+    args = parser.parse_args()
+    ensure_wrk()
+    row_list = rows()
+    if args.only:
+        wanted = set(args.only.split(","))
+        row_list = [r for r in row_list if r.name in wanted]
+    workdir = Path(tempfile.mkdtemp(prefix="updatesrv-bench-"))
+    seed(workdir)
+    env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir),
+           "UPDATESRV_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+    common = ["--workers", str(args.workers), "--worker-class", args.worker_class]
+    ports = {"updatesrv": free_port(), "bare": free_port()}
+    servers = [
+        start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
+               f"127.0.0.1:{ports['updatesrv']}", "--no-scheduler", *common], env,
+              workdir / "updatesrv.log"),
+        start([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), "--bind",
+               f"127.0.0.1:{ports['bare']}", *common], env, workdir / "bare.log"),
+    ]
+    bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        wait_http(bases["updatesrv"] + "/healthz")
+        wait_http(bases["bare"] + "/")
+        results = measure(row_list, bases, args.seconds, args.rounds, args.connections,
+                          workdir)
+    finally:
+        for server in servers:
+            stop(server)
+    report(results, row_list, args)
+
+
+def _median(results: list[WrkResult]) -> tuple[float, float, float]:
+    return (statistics.median(r.rps for r in results),
+            statistics.median(r.p50_ms for r in results),
+            statistics.median(r.p99_ms for r in results))
+
+
+def report(results: dict[tuple[str, str], list[WrkResult]], row_list: list[Row],
+           args: argparse.Namespace) -> None:
+    print(f"\nmedian of {args.rounds} interleaved {args.seconds:g}s rounds; wrk -t2 "
+          f"-c{args.connections}; gunicorn {args.workers} {args.worker_class} workers "
+          f"(both servers)")
+    print(f"{'row':<16}" + "".join(f"{m + ' req/s':>18}{'p50 ms':>8}{'p99 ms':>8}"
+                                   for m in MODES))
+    medians = {key: _median(rs) for key, rs in results.items()}
+    for row in row_list:
+        line = f"{row.name:<16}"
+        for mode in MODES:
+            rps, p50, p99 = medians[(row.name, mode)]
+            line += f"{rps:>18.0f}{p50:>8.2f}{p99:>8.2f}"
+        print(line)
     print()
-    print(f"ratio check-10 / trivial:   {median['check-10'][0] / median['trivial'][0]:.2f} "
-          "(target >= 0.70)")
-    print(f"ratio check-10k / check-10: {median['check-10k'][0] / median['check-10'][0]:.2f} "
-          "(target >= 0.90)")
-    print(f"ratio check-notices / check-10: "
-          f"{median['check-notices'][0] / median['check-10'][0]:.2f} (target >= 0.90)")
+    names = {r.name for r in row_list}
+    for mode in MODES:
+        parts = []
+        for name, reference, target in RATIOS:
+            if name in names and reference in names:
+                ratio = medians[(name, mode)][0] / medians[(reference, mode)][0]
+                verdict = "ok" if ratio >= target else "BELOW TARGET"
+                parts.append(f"{name}/{reference} {ratio:.2f} (>= {target:.2f} {verdict})")
+        print(f"ratios {mode:<10} " + "; ".join(parts))
 
 
 if __name__ == "__main__":

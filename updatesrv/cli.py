@@ -159,13 +159,19 @@ def create_token_command(vendor: str, name: str, role: str) -> None:
 @click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--dev", is_flag=True, help="Flask's reloading development server.")
 @click.option("--scheduler/--no-scheduler", default=True, show_default=True,
-              help="Also run the one scheduler process (use --no-scheduler when another "
-                   "host runs 'updatesrv scheduler').")
+              help="Also run a scheduler process (safe on every host: scheduled work is "
+                   "claimed in the database and runs once).")
+@click.option("--worker-class", type=click.Choice(["sync", "gthread"]), default=None,
+              help="Gunicorn worker class (default: gthread, chosen by measurement; see "
+                   "the README's Performance section).")
+@click.option("--control-socket", default=None, metavar="PATH",
+              help="Open gunicorn's control socket (gunicornc) at PATH; off by default.")
 @with_appcontext
-def serve_command(bind: str, workers: int, dev: bool, scheduler: bool) -> None:
+def serve_command(bind: str, workers: int, dev: bool, scheduler: bool,
+                  worker_class: str | None, control_socket: str | None) -> None:
     """Serve the app: gunicorn with WORKERS processes (or the dev server with --dev), plus
-    exactly one scheduler process beside them. Workers never start a scheduler."""
-    from .serve import run_dev, run_gunicorn, start_scheduler_process
+    one scheduler process beside them. Workers never start a scheduler."""
+    from .serve import DEFAULT_WORKER_CLASS, run_dev, run_gunicorn, start_scheduler_process
 
     host, _, port = bind.rpartition(":")
     if not dev:
@@ -181,7 +187,8 @@ def serve_command(bind: str, workers: int, dev: bool, scheduler: bool) -> None:
     if dev:
         run_dev(host or "127.0.0.1", int(port))
     else:
-        run_gunicorn(bind, workers)
+        run_gunicorn(bind, workers, worker_class=worker_class or DEFAULT_WORKER_CLASS,
+                     control_socket=control_socket)
 
 
 @click.command("scheduler")

@@ -8,25 +8,60 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+
+# Chosen by measurement (benchmarks/check_bench.py --worker-class; figures in README
+# "Performance"): threads keep a worker answering while one request waits for the CPU or
+# the database, and they serve slow clients and long uploads without a proxy in front.
+DEFAULT_WORKER_CLASS = "gthread"
+WORKER_CLASSES = ("sync", "gthread")
 
 
 def _flush_stats(app: Flask) -> None:
     from . import runtime
 
+    if "updatesrv" not in app.extensions:  # another app under the same settings (bench)
+        return
     try:
         runtime(app).recorder.flush()
     except Exception:  # pragma: no cover - logged by the recorder's caller
         app.logger.exception("could not flush check statistics at exit")
 
 
-def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None) -> None:
+def gunicorn_options(bind: str, workers: int, worker_class: str = DEFAULT_WORKER_CLASS,
+                     control_socket: str | None = None) -> dict[str, Any]:
+    """The settings every updatesrv server runs with (the benchmark's bare Flask app too,
+    so the two are compared like for like)."""
+    options: dict[str, Any] = {
+        "bind": bind, "workers": workers, "worker_class": worker_class,
+        "keepalive": 5, "graceful_timeout": 10,
+        # Sync workers are killed when one request outlasts the timeout: uploads through
+        # nginx arrive already buffered, directly they may be slow.
+        "timeout": 120 if worker_class != "sync" else 300,
+    }
+    if worker_class == "gthread":
+        options["threads"] = 4
+    # Gunicorn 25.1+ opens a control socket at one path per user ($XDG_RUNTIME_DIR or
+    # ~/.gunicorn/gunicorn.ctl): two servers on a host would share it and stopping one
+    # removes the other's. Off unless a path for this instance is given.
+    if control_socket:
+        options["control_socket"] = control_socket
+    else:
+        options["control_socket_disable"] = True
+    return options
+
+
+def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None, *,
+                 worker_class: str = DEFAULT_WORKER_CLASS, control_socket: str | None = None,
+                 app_factory: Callable[[], Flask] | None = None) -> None:
     from gunicorn.app.base import BaseApplication
 
     from . import create_app
 
+    factory = app_factory or create_app
     apps: list[Flask] = []
 
     def flush_all(_server: object, _worker: object) -> None:
@@ -35,19 +70,16 @@ def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None) -
 
     class UpdatesrvGunicorn(BaseApplication):
         def load_config(self) -> None:
-            options = {
-                "bind": bind, "workers": workers, "worker_class": "gthread", "threads": 4,
-                "keepalive": 5, "graceful_timeout": 10, "timeout": 120,
-                "worker_exit": flush_all,
-                **(extra or {}),
-            }
+            options = {**gunicorn_options(bind, workers, worker_class, control_socket),
+                       "worker_exit": flush_all, **(extra or {})}
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # control_socket_* only exist in gunicorn 25.1+
+                    self.cfg.set(key, value)
 
         def load(self) -> Flask:
             # Each worker builds its own app after the fork: engines, caches and the
             # statistics buffer are never shared across processes.
-            app = create_app()
+            app = factory()
             apps.append(app)
             return app
 
@@ -61,8 +93,9 @@ def run_dev(host: str, port: int) -> None:
 
 
 def start_scheduler_process() -> subprocess.Popen[bytes]:
-    """The deployment's one scheduler, as a child process of the server command (not of a
-    gunicorn worker). It is stopped when the server exits."""
+    """The scheduler, as a child process of the server command (not of a gunicorn worker).
+    It is stopped when the server exits. Every host may run one: scheduled work is claimed
+    in the database, so it runs once across hosts."""
     child = subprocess.Popen([sys.executable, "-m", "updatesrv.cli", "scheduler"],
                              env=os.environ.copy())
 

@@ -80,3 +80,58 @@ def test_serve_runs_one_scheduler_beside_the_workers(app, tmp_path):
         server.wait(30)
     time.sleep(0.5)
     assert all(not _cmdline(p) for p in schedulers)  # stopped with the server
+
+
+def _start_serve(app, instance: Path, runtime_dir: Path,
+                 *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "UPDATESRV_DATABASE_URL": app.config["DATABASE_URL"],
+           "UPDATESRV_INSTANCE_PATH": str(instance), "UPDATESRV_SECRET_KEY": "x",
+           "XDG_RUNTIME_DIR": str(runtime_dir), "HOME": str(runtime_dir)}
+    server = subprocess.Popen([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "1", "--no-scheduler", *args],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    pytest.fail("the server did not start")
+
+
+def test_two_servers_on_a_host_share_no_control_socket(app, tmp_path):
+    """Gunicorn 25.1+ opens one control socket per user by default; two servers would share
+    it and stopping one removed the other's. serve opens none unless given a path of its
+    own, and stopping one server leaves the other serving."""
+    runtime_dir = tmp_path / "run"
+    runtime_dir.mkdir()
+    first, _ = _start_serve(app, tmp_path / "a", runtime_dir)
+    own = tmp_path / "b.ctl"
+    second, second_port = _start_serve(app, tmp_path / "b", runtime_dir,
+                                       "--control-socket", str(own))
+    try:
+        assert not (runtime_dir / "gunicorn.ctl").exists()
+        assert not (runtime_dir / ".gunicorn").exists()
+        import gunicorn.config
+
+        if hasattr(gunicorn.config, "ControlSocket"):  # gunicorn 25.1+
+            deadline = time.monotonic() + 10
+            while not own.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert own.is_socket()
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+        with urllib.request.urlopen(f"http://127.0.0.1:{second_port}/healthz",
+                                    timeout=5) as answer:
+            assert answer.status == 200
+        if own.exists():
+            assert own.is_socket()
+    finally:
+        for server in (first, second):
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+                server.wait(30)
