@@ -29,3 +29,12 @@ DEMO_BANNER = True
 # Each web process re-validates its cached catalog of a product (one indexed query) at most
 # this often (seconds); 0 = on every request. A vendor's change reaches clients within it.
 CATALOG_REVALIDATE_SECONDS = 1.0
+
+# Outgoing mail (subscription mails, invitations), sent by the scheduler from the outbox.
+# Unset = mail is off and public pages do not offer e-mail subscriptions.
+# MAIL_URL = "smtp://user:password@mail.example.com:587?starttls=1"   # or smtps://…:465
+# MAIL_FROM = "Ledgerly updates <updates@example.com>"
+
+# Webhooks are delivered only to public HTTPS addresses (checked again after DNS
+# resolution at each delivery). True allows http:// and private addresses: development only.
+WEBHOOK_ALLOW_PRIVATE = False

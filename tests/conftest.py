@@ -175,3 +175,28 @@ class LiveServer:
 def live_server(app: Flask) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; ``mailbox.url`` is MAIL_URL."""
+    from tests.mailbox import start_mailbox
+
+    box = start_mailbox()
+    yield box
+    assert box.controller is not None
+    box.controller.stop()
+
+
+@pytest.fixture
+def mail_app(tmp_path: Path, pg_schema: str | None, monkeypatch: pytest.MonkeyPatch,
+             mailbox: Any) -> Iterator[Flask]:
+    """An app whose mail goes to ``mailbox``; webhooks may go to loopback."""
+    monkeypatch.setenv("UPDATESRV_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path, pg_schema, MAIL_URL=mailbox.url,
+                   MAIL_FROM="Ledgerly updates <updates@ledgerly.example>",
+                   WEBHOOK_ALLOW_PRIVATE=True, BASE_URL="http://updates.example")
+    yield app
+    runtime(app).recorder.stop()
+    with app.app_context():
+        db.engine.dispose()

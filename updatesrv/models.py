@@ -3,12 +3,43 @@
 from .accounts.models import ApiToken, Invitation, LoginThrottle, Membership, User, Vendor
 from .audit.models import AuditEvent
 from .db import Base
+from .feedback.models import FeedbackMessage, FeedbackVote
 from .notices.models import Notice, NoticeUpdate
+from .outbox.models import OutboxEvent, OutboxMessage
 from .products.models import Product, SigningKey
+from .ratelimit.models import RateWindow
+from .reach.models import NoticeReach
 from .releases.models import Artifact, Release
 from .rollouts.models import EmergencyStop, RampStep
 from .stats.models import CheckCount, InstallSeen
+from .subscriptions.models import Subscription
+from .webhooks.models import Webhook
 
-__all__ = ["ApiToken", "Artifact", "AuditEvent", "Base", "CheckCount", "EmergencyStop",
-           "InstallSeen", "Invitation", "LoginThrottle", "Membership", "Notice", "NoticeUpdate",
-           "Product", "RampStep", "Release", "SigningKey", "User", "Vendor"]
+__all__ = [
+           "ApiToken",
+           "Artifact",
+           "AuditEvent",
+           "Base",
+           "CheckCount",
+           "EmergencyStop",
+           "FeedbackMessage",
+           "FeedbackVote",
+           "InstallSeen",
+           "Invitation",
+           "LoginThrottle",
+           "Membership",
+           "Notice",
+           "NoticeReach",
+           "NoticeUpdate",
+           "OutboxEvent",
+           "OutboxMessage",
+           "Product",
+           "RampStep",
+           "RateWindow",
+           "Release",
+           "SigningKey",
+           "Subscription",
+           "User",
+           "Vendor",
+           "Webhook",
+]

@@ -33,3 +33,18 @@ SESSION_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = 7 * 24 * 3600
 # CSRF tokens live as long as the session rather than a fixed hour.
 WTF_CSRF_TIME_LIMIT = None
+
+# Outgoing mail (subscriptions, invitations): smtp://user:pass@host:587?starttls=1,
+# smtps://user:pass@host:465 or smtp://localhost:25. Unset = mail is off and pages do not
+# offer e-mail subscriptions. Sent by the scheduler process from the outbox.
+MAIL_URL = None
+MAIL_FROM = "updatesrv <updatesrv@localhost>"
+# Give up on a mail or webhook delivery after this many attempts (backoff doubles from
+# one minute up to six hours between attempts).
+OUTBOX_MAX_ATTEMPTS = 10
+# Webhooks go only to public HTTPS addresses; True also allows http:// and loopback,
+# private and link-local addresses (tests and local development only).
+WEBHOOK_ALLOW_PRIVATE = False
+# Public forms (subscribe, feedback): requests per client address per 10 minutes.
+SUBSCRIBE_RATE_LIMIT = 10
+FEEDBACK_RATE_LIMIT = 30

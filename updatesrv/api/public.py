@@ -19,6 +19,21 @@ from .helpers import base_url, bearer_actor, encode_json, json_response
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
 
 INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+SHOWN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}:[0-9]{1,9}$")
+MAX_SHOWN = 50
+
+
+def _shown() -> tuple[tuple[str, int], ...]:
+    """``shown=ID:REV,ID:REV``: notices the app displayed since its last check (the
+    client queues these acknowledgements and sends them with the next check)."""
+    raw = request.args.get("shown")
+    if not raw:
+        return ()
+    items = raw.split(",")
+    if len(items) > MAX_SHOWN or not all(SHOWN_RE.match(item) for item in items):
+        raise InvalidInput(f"shown must be up to {MAX_SHOWN} NOTICE-ID:REVISION pairs "
+                           "separated by commas", field="shown")
+    return tuple((i.rsplit(":", 1)[0], int(i.rsplit(":", 1)[1])) for i in items)
 MAX_PER_PAGE = 100
 
 
@@ -65,8 +80,12 @@ def check(product: str) -> Response:
                                       install_id=install_id, now=now), catalog)
         encoded = encode_json(check_body(decision, catalog, channel, base, interval))
         catalog.remember_answer(key, encoded)
+    shown = _shown()
+    # Reach: which notices this answer told the install about (same selection as decide()).
+    told = (tuple(n.public_id for n in catalog.notices_for(version, channel, platform))
+            if install_id else ())
     runtime(current_app).recorder.record(catalog.product_id, str(version), channel, platform,
-                                         install_id, now)
+                                         install_id, now, told=told, shown=shown)
     return json_response(None, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True, encoded=encoded)
 

@@ -16,5 +16,7 @@ def register_console(app: Flask) -> None:
     app.session_interface = SessionInterface()
     csrf = CSRFProtect(app)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
-    for name in ("api_public", "api_vendor", "api_openapi"):
+    for name in ("api_public", "api_vendor", "api_openapi", "api_reach_public", "api_webhooks",
+                 "api_reach_vendor",
+                 "reach_links"):
         csrf.exempt(app.blueprints[name])

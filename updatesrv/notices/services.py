@@ -11,6 +11,7 @@ from ..accounts.services import Actor
 from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
+from ..outbox import notice_events
 from ..products.models import Product
 from ..products.services import bump_catalog
 from ..timeutil import rfc3339
@@ -145,6 +146,8 @@ def create_notice(session: Session, actor: Actor, product: Product,
                  after={**snapshot(notice), "hold_release": notice.hold_release})
     if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES:
         halt_rollouts(session, notice)
+    # Publication: subscribers and webhooks hear about it (outbox, same transaction).
+    notice_events.notice_published(session, notice)
     session.commit()
     return notice
 
@@ -176,6 +179,10 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
                                             revision=notice.revision, message=message,
                                             actor=actor.label))
     hold_changed = hold_before != notice.hold_release
+    if changed or message:
+        notice_events.notice_changed(session, notice, status_before=before["status"],
+                                     new_entry=before["status"] != notice.status
+                                     or bool(message))
     if changed or message or hold_changed:
         bump_catalog(session, notice.product_id)
         audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,

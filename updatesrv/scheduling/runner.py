@@ -19,9 +19,15 @@ log = logging.getLogger(__name__)
 def run_once(app: Flask, now: dt.datetime | None = None,
              housekeeping: bool = True) -> dict[str, int]:
     from .. import runtime
+    from ..outbox.jobs import reach_housekeeping, run_outbox
 
     maker = app.extensions["updatesrv.db"][1]
-    return run_due_work(maker, runtime(app).store.staging, now or utcnow(), housekeeping)
+    now = now or utcnow()
+    done = run_due_work(maker, runtime(app).store.staging, now, housekeeping)
+    if housekeeping:
+        done.update(reach_housekeeping(maker, now))
+    done.update(run_outbox(maker, app.config, now))
+    return done
 
 
 def run_forever(app: Flask, tick_seconds: float = 30.0,

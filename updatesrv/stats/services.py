@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..db import upsert, utcnow, write_intent
+from ..reach import recorder as reach
 from .models import CheckCount, InstallSeen
 
 log = logging.getLogger(__name__)
@@ -39,19 +40,25 @@ class CheckRecorder:
         self._installs: set[tuple[Key, str]] = set()
         self._thread_pid: int | None = None
         self._stop = threading.Event()
+        self.reach = reach.ReachBuffer()
 
     def install_hash(self, install_id: str) -> str:
         return hmac.new(self._hash_key, install_id.encode(), hashlib.sha256).hexdigest()[:32]
 
     def record(self, product_id: int, version: str, channel: str, platform: str | None,
-               install_id: str | None, now: dt.datetime | None = None) -> None:
-        day = (now or utcnow()).date()
-        key: Key = (day, product_id, version, channel, platform or "")
+               install_id: str | None, now: dt.datetime | None = None, *,
+               told: tuple[str, ...] = (), shown: tuple[tuple[str, int], ...] = ()) -> None:
+        """``told``: public ids of the notices the answer carried; ``shown``: notices
+        (id, revision) the app acknowledged showing. Both need an install id."""
+        now = now or utcnow()
+        key: Key = (now.date(), product_id, version, channel, platform or "")
         hashed = self.install_hash(install_id) if install_id else None
         with self._lock:
             self._counts[key] += 1
             if hashed:
                 self._installs.add((key, hashed))
+        if hashed:
+            self.reach.add(product_id, hashed, version, told, shown, now)
         self._ensure_thread()
 
     def _ensure_thread(self) -> None:
@@ -90,7 +97,8 @@ class CheckRecorder:
             with self._lock:
                 counts, self._counts = self._counts, Counter()
                 installs, self._installs = self._installs, set()
-            if not counts and not installs:
+            told, shown, checks = self.reach.take()
+            if not counts and not installs and not (told or shown or checks):
                 return 0
             session = self._session_factory()
             try:
@@ -103,12 +111,14 @@ class CheckRecorder:
                            [_key_row(k) | {"install_hash": h} for k, h in installs],
                            key=["day", "product_id", "version", "channel", "platform",
                                 "install_hash"])
+                    reach.write(session, told, shown, checks)
                     session.commit()
             except Exception:
                 session.rollback()
                 with self._lock:
                     self._counts.update(counts)
                     self._installs.update(installs)
+                self.reach.put_back(told, shown, checks)
                 raise
             finally:
                 session.close()

@@ -10,6 +10,7 @@ from ..notices.services import affected_in_words
 from ..timeutil import rfc3339
 from .downloads import bp as downloads_bp
 from .public import bp as public_bp
+from .reach_pages import register_reach_pages
 
 
 def _time_element(value: dt.datetime | None) -> Markup:
@@ -36,6 +37,7 @@ def _plain(value: object) -> str:
 def register_web(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
+    register_reach_pages(app)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["affected_in_words"] = affected_in_words
     app.jinja_env.filters["rfc3339"] = rfc3339

@@ -1,0 +1,194 @@
+"""The scheduler's side of the outbox: expand events into messages, then send what is due.
+
+Exactly one delivery per message row: a batch is claimed by one conditional UPDATE (status
+pending → sending, with a lease) before anything is sent, and each row is marked sent in
+its own commit right after the SMTP server or the webhook endpoint accepted it. A
+scheduler that dies mid-batch leaves its unsent rows claimed; they are taken again when the
+lease runs out, and rows already marked sent are never taken again. Two schedulers racing
+claim disjoint rows (PostgreSQL re-checks the WHERE after a row lock; SQLite serialises
+writers with BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from ..db import write_intent
+from ..mail.config import MailConfig
+from ..mail.errors import DeliveryFailed
+from ..mail.sender import SmtpSender
+from .models import OutboxEvent, OutboxMessage
+from .services import add_messages
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=5)
+FIRST_RETRY = dt.timedelta(minutes=1)
+MAX_RETRY = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class DrainSettings:
+    mail: MailConfig | None
+    # SECRET_KEY: unsubscribe links in mails are HMACs under it.
+    secret: str = ""
+    allow_private_webhooks: bool = False
+    max_attempts: int = 10
+    batch_size: int = 100
+    webhook_timeout: float = 10.0
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1 min, 2, 4, … capped at 6 h."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY)
+
+
+def expand_events(session_factory: Callable[[], Session], now: dt.datetime,
+                  secret: str) -> int:
+    """Turns each new event into its messages (one per matching subscription and webhook)
+    in one transaction with the event's claim, so a crash expands it again, completely."""
+    from ..subscriptions.fanout import mails_for_event
+    from ..webhooks.services import deliveries_for_event
+
+    with session_factory() as session:
+        pending = session.scalars(sa.select(OutboxEvent.id).where(
+            OutboxEvent.expanded_at.is_(None)).order_by(OutboxEvent.id)).all()
+    expanded = 0
+    for event_id in pending:
+        with session_factory() as session, write_intent():
+            claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                sa.update(OutboxEvent)
+                .where(OutboxEvent.id == event_id, OutboxEvent.expanded_at.is_(None))
+                .values(expanded_at=now))
+            if claimed.rowcount != 1:
+                session.rollback()
+                continue
+            event = session.get(OutboxEvent, event_id)
+            assert event is not None
+            add_messages(session, [*mails_for_event(session, event, now, secret),
+                                   *deliveries_for_event(session, event, now)])
+            session.commit()
+            expanded += 1
+    return expanded
+
+
+def _claim(session_factory: Callable[[], Session], now: dt.datetime, channels: list[str],
+           limit: int) -> tuple[str, list[int]]:
+    token = uuid.uuid4().hex
+    due = sa.or_(
+        sa.and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now))
+    with session_factory() as session, write_intent():
+        candidates = (sa.select(OutboxMessage.id)
+                      .where(due, OutboxMessage.channel.in_(channels))
+                      .order_by(OutboxMessage.id).limit(limit).scalar_subquery())
+        session.execute(sa.update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(candidates), due)
+                        .values(status="sending", claim_token=token,
+                                claimed_until=now + LEASE)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+        ids = session.scalars(sa.select(OutboxMessage.id).where(
+            OutboxMessage.claim_token == token).order_by(OutboxMessage.id)).all()
+    return token, list(ids)
+
+
+def _finish(session_factory: Callable[[], Session], message_id: int, token: str,
+            **values: Any) -> None:
+    with session_factory() as session, write_intent():
+        session.execute(sa.update(OutboxMessage)
+                        .where(OutboxMessage.id == message_id,
+                               OutboxMessage.claim_token == token)
+                        .values(claim_token=None, claimed_until=None, **values)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+
+
+def build_mail(message_id: int, dedupe_key: str, payload: dict[str, Any], sender: str,
+               now: dt.datetime) -> EmailMessage:
+    mail = EmailMessage()
+    mail["Subject"] = payload["subject"]
+    mail["From"] = sender
+    mail["To"] = payload["to"]
+    mail["Date"] = format_datetime(now)
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+    # Stable per outbox row: if a crash between the server's "250 OK" and our commit ever
+    # makes us send a row again, mail clients recognise the copy by its Message-ID.
+    mail["Message-ID"] = (f"<outbox.{message_id}."
+                          f"{uuid.uuid5(uuid.NAMESPACE_URL, dedupe_key).hex}@{domain}>")
+    for name, value in (payload.get("headers") or {}).items():
+        mail[name] = value
+    mail.set_content(payload["text"])
+    if payload.get("html"):
+        mail.add_alternative(payload["html"], subtype="html")
+    return mail
+
+
+def deliver_due(session_factory: Callable[[], Session], now: dt.datetime,
+                settings: DrainSettings) -> dict[str, int]:
+    """Sends due messages until none are left; returns counts of sent and failed."""
+    from ..subscriptions.fanout import still_wanted
+    from ..webhooks.delivery import deliver_webhook
+
+    channels = ["webhook"] + (["mail"] if settings.mail is not None else [])
+    done = {"sent": 0, "failed": 0, "retrying": 0, "cancelled": 0}
+    sender = SmtpSender(settings.mail) if settings.mail is not None else None
+    try:
+        while True:
+            token, ids = _claim(session_factory, now, channels, settings.batch_size)
+            if not ids:
+                return done
+            for message_id in ids:
+                with session_factory() as session:
+                    row = session.get(OutboxMessage, message_id)
+                    if row is None or row.claim_token != token:
+                        continue
+                    if row.channel == "mail" and not still_wanted(session, row):
+                        _finish(session_factory, message_id, token, status="cancelled")
+                        done["cancelled"] += 1
+                        continue
+                    attempts = row.attempts + 1
+                    try:
+                        if row.channel == "mail":
+                            assert sender is not None and settings.mail is not None
+                            sender.send(build_mail(row.id, row.dedupe_key, row.payload,
+                                                   settings.mail.sender, now))
+                            status_code = None
+                        else:
+                            status_code = deliver_webhook(session, row, now, settings)
+                    except DeliveryFailed as exc:
+                        give_up = exc.permanent or attempts >= settings.max_attempts
+                        _finish(session_factory, message_id, token, attempts=attempts,
+                                status="failed" if give_up else "pending",
+                                next_attempt_at=now + backoff(attempts),
+                                last_error=str(exc)[:2000],
+                                response_status=getattr(exc, "status_code", None))
+                        done["failed" if give_up else "retrying"] += 1
+                        log.warning("outbox %s #%d to %s failed (attempt %d): %s",
+                                    row.channel, row.id, row.recipient, attempts, exc)
+                        continue
+                _finish(session_factory, message_id, token, attempts=attempts, status="sent",
+                        sent_at=now, last_error="", response_status=status_code)
+                done["sent"] += 1
+            if len(ids) < settings.batch_size:
+                return done
+    finally:
+        if sender is not None:
+            sender.close()
+
+
+def drain(session_factory: Callable[[], Session], now: dt.datetime,
+          settings: DrainSettings) -> dict[str, int]:
+    expanded = expand_events(session_factory, now, settings.secret)
+    return {"events_expanded": expanded, **{
+        f"outbox_{k}": v for k, v in deliver_due(session_factory, now, settings).items()}}

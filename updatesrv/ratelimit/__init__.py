@@ -1,0 +1,1 @@
+"""Fixed-window request limits shared by every web process (kept in the database)."""

@@ -1,0 +1,113 @@
+"""Buffers, per web process, which installs a check answer told about which notices,
+which notices apps acknowledged showing, and each install's latest checked version; the
+check recorder writes them with its periodic flush, in the same transaction as the
+install hashes they are compared against."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+from sqlalchemy.orm import Session
+
+from ..db import upsert
+from ..notices.models import Notice
+from .models import NoticeReach
+
+# (product_id, notice public id, install hash)
+NoticeKey = tuple[int, str, str]
+
+
+class ReachBuffer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.told: dict[NoticeKey, dt.datetime] = {}
+        self.shown: dict[NoticeKey, dt.datetime] = {}
+        self.checks: dict[tuple[int, str], tuple[dt.datetime, str]] = {}
+
+    def add(self, product_id: int, install_hash: str, version: str, told: tuple[str, ...],
+            shown: tuple[tuple[str, int], ...], now: dt.datetime) -> None:
+        with self._lock:
+            for public_id in told:
+                self.told.setdefault((product_id, public_id, install_hash), now)
+            for public_id, _revision in shown:
+                self.shown.setdefault((product_id, public_id, install_hash), now)
+            self.checks[(product_id, install_hash)] = (now, version)
+
+    def take(self) -> tuple[dict[NoticeKey, dt.datetime], dict[NoticeKey, dt.datetime],
+                            dict[tuple[int, str], tuple[dt.datetime, str]]]:
+        with self._lock:
+            taken = (self.told, self.shown, self.checks)
+            self.told, self.shown, self.checks = {}, {}, {}
+        return taken
+
+    def put_back(self, told: dict[NoticeKey, dt.datetime], shown: dict[NoticeKey, dt.datetime],
+                 checks: dict[tuple[int, str], tuple[dt.datetime, str]]) -> None:
+        with self._lock:
+            for key, at in told.items():
+                self.told[key] = min(at, self.told.get(key, at))
+            for key, at in shown.items():
+                self.shown[key] = min(at, self.shown.get(key, at))
+            for ckey, value in checks.items():
+                self.checks.setdefault(ckey, value)
+
+    def empty(self) -> bool:
+        with self._lock:
+            return not (self.told or self.shown or self.checks)
+
+
+def write(session: Session, told: dict[NoticeKey, dt.datetime],
+          shown: dict[NoticeKey, dt.datetime],
+          checks: dict[tuple[int, str], tuple[dt.datetime, str]]) -> None:
+    product_ids = {k[0] for k in told} | {k[0] for k in shown} | {k[0] for k in checks}
+    if not product_ids:
+        return
+    notices: dict[tuple[int, str], tuple[int, str]] = {
+        (pid, public_id): (nid, affected) for nid, pid, public_id, affected in session.execute(
+            sa.select(Notice.id, Notice.product_id, Notice.public_id, Notice.affected)
+            .where(Notice.product_id.in_(product_ids)))}
+    table: Any = NoticeReach.__table__
+    rows: list[dict[str, Any]] = []
+    for (pid, public_id, install_hash), at in [*told.items(), *shown.items()]:
+        found = notices.get((pid, public_id))
+        if found:
+            rows.append({"notice_id": found[0], "install_hash": install_hash, "told_at": at,
+                         "shown_at": None, "moved_at": None})
+    # One row per (notice, install), the first told time kept.
+    rows.sort(key=lambda r: r["told_at"])
+    upsert(session, table, list({(r["notice_id"], r["install_hash"]): r
+                                 for r in reversed(rows)}.values()),
+           key=["notice_id", "install_hash"])
+    shown_params = [{"n": notices[(pid, pub)][0], "h": h, "t": at}
+                    for (pid, pub, h), at in shown.items() if (pid, pub) in notices]
+    if shown_params:
+        session.execute(
+            sa.update(table).where(table.c.notice_id == sa.bindparam("n"),
+                                   table.c.install_hash == sa.bindparam("h"),
+                                   table.c.shown_at.is_(None))
+            .values(shown_at=sa.bindparam("t")), shown_params)
+    moved_params = []
+    specs: dict[str, SpecifierSet] = {}
+    by_product: dict[int, list[tuple[int, str]]] = {}
+    for (pid, _pub), (nid, affected) in notices.items():
+        by_product.setdefault(pid, []).append((nid, affected))
+    for (pid, install_hash), (at, version_text) in checks.items():
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            continue
+        for nid, affected in by_product.get(pid, ()):
+            spec = specs.get(affected) or specs.setdefault(affected, SpecifierSet(affected))
+            if not spec.contains(version, prereleases=True):
+                moved_params.append({"n": nid, "h": install_hash, "t": at})
+    if moved_params:
+        session.execute(
+            sa.update(table).where(table.c.notice_id == sa.bindparam("n"),
+                                   table.c.install_hash == sa.bindparam("h"),
+                                   table.c.moved_at.is_(None),
+                                   table.c.told_at < sa.bindparam("t"))
+            .values(moved_at=sa.bindparam("t")), moved_params)
