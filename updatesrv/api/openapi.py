@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from .helpers import base_url, json_response
+from .openapi_reach import reach_paths
 
 bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
 
@@ -229,6 +230,8 @@ def _paths() -> dict[str, Any]:
                 _q("channel", "default: the product's most stable channel"),
                 _q("platform", "e.g. windows-x86_64; without it only 'any' files count"),
                 _q("install_id", "opaque random id kept by the client"),
+                _q("shown", "notices the app displayed since its last check: "
+                            "ID:REVISION,ID:REVISION (counted as 'shown' in the reach funnel)"),
                 {"name": "If-None-Match", "in": "header", "required": False,
                  "schema": {"type": "string"}}],
             "responses": {"200": _json(_ref("CheckResponse")),
@@ -336,7 +339,7 @@ def document(server_url: str) -> dict[str, Any]:
                                 "take 'Authorization: Bearer <token>'. Errors are RFC 9457 "
                                 "application/problem+json."},
         "servers": [{"url": server_url}],
-        "paths": _paths(),
+        "paths": {**_paths(), **reach_paths()},
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
