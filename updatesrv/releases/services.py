@@ -13,6 +13,7 @@ from ..accounts.services import Actor
 from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
+from ..outbox import release_events
 from ..products.models import Product
 from ..products.services import bump_catalog
 from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
@@ -239,6 +240,7 @@ def create_release(session: Session, actor: Actor, product: Product,
         else:
             if not draft:
                 bump_catalog(session, product.id)
+                release_events.release_published(session, release)
             audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
                          action="release.create", object_type="release",
                          object_key=f"{product.slug}/{release.version}",
@@ -325,5 +327,10 @@ def update_release(session: Session, actor: Actor, release: Release,
                      object_type="release",
                      object_key=f"{release.product.slug}/{release.version}",
                      before=before, after=after)
+        # Webhooks (outbox, same transaction).
+        if before["draft"] and not after["draft"]:
+            release_events.release_published(session, release)
+        if after["yanked"] and not before["yanked"]:
+            release_events.release_yanked(session, release)
     session.commit()
     return release
