@@ -23,7 +23,7 @@ from .conftest import add_user, login
 PUBLIC = {"console.login", "console.logout", "console.accept_invite"}
 # Pages that exist only to change something: a viewer is refused them too.
 OWNER_ONLY_GET = {"console.tokens", "console.members", "console.release_new",
-                  "console.notice_new"}
+                  "console.notice_new", "console.subscribers_csv"}
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def world(csrf_off, app, api, product):
             "membership_id": db.session.scalar(sa.select(Membership.id).where(
                 Membership.vendor_id == 1)),
             "key_id": db.session.scalar(sa.select(SigningKey.id)),
+            "webhook_id": "whk_0000000000000000", "delivery_id": 1,
         }
     return values
 

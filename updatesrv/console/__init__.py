@@ -6,13 +6,14 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 # Importing the view modules registers their routes on the one console blueprint.
-from . import accounts, dashboard, notices, releases, settings  # noqa: F401
+from . import accounts, dashboard, notices, reach, releases, settings  # noqa: F401
 from .auth import SessionInterface
 from .common import bp
 
 
 def register_console(app: Flask) -> None:
     app.register_blueprint(bp)
+    reach.register_reach_console(app)
     app.session_interface = SessionInterface()
     csrf = CSRFProtect(app)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
