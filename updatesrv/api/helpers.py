@@ -11,6 +11,7 @@ from flask import Response, current_app, g, request
 from ..accounts.services import Actor, authenticate_token, token_actor
 from ..db import db
 from ..errors import InvalidInput, Unauthorized
+from ..textinput import check_json_strings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,9 +27,13 @@ def base_url() -> str:
 def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise InvalidInput("send a JSON object with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object")
+    check_json_strings(body)
     return body
 
 

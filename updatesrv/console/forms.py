@@ -4,6 +4,7 @@ the services, whose errors are shown next to the field they name (``show_error``
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..errors import UpdatesrvError
 from ..notices.models import SEVERITIES, STATUSES
+from ..textinput import TextLimit, character_problem
 
 ROLE_CHOICES = [SelectChoice("viewer", "Viewer (read only)"),
                 SelectChoice("publisher", "Publisher (releases, notices)"),
@@ -50,16 +52,32 @@ def show_error(form: FlaskForm, exc: UpdatesrvError) -> None:
         form.form_errors.append(exc.detail)
 
 
-class ActionForm(FlaskForm):
+class Form(FlaskForm):
+    """Every console form: no text field accepts control characters (see textinput.py),
+    including the ones without a length limit (passwords)."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            if not isinstance(field.data, str) or field.type == "CSRFTokenField":
+                continue
+            problem = character_problem(field.data, str(field.label.text).split(" (")[0])
+            if problem and problem not in field.errors:
+                field.errors = [*field.errors, problem]
+                ok = False
+        return ok
+
+
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+class LoginForm(Form):
+    email = EmailField("E-mail", validators=[DataRequired(), TextLimit(254)])
+    password = PasswordField("Password", validators=[DataRequired(), TextLimit(1024)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10)])
     confirm = PasswordField("Repeat the new password",
@@ -67,129 +85,129 @@ class PasswordForm(FlaskForm):
                                                                 "The passwords differ.")])
 
 
-class AcceptInviteForm(FlaskForm):
-    name = StringField("Your name", validators=[Optional(), Length(max=200)])
+class AcceptInviteForm(Form):
+    name = StringField("Your name", validators=[Optional(), TextLimit(200)])
     password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=10)])
     confirm = PasswordField("Repeat it", validators=[DataRequired(),
                                                      EqualTo("password", "The passwords differ.")])
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     slug = StringField("Slug (in URLs, e.g. ledgerly)", validators=[DataRequired(),
-                                                                    Length(max=64)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+                                                                    TextLimit(64)])
+    name = StringField("Name", validators=[DataRequired(), TextLimit(200)])
 
 
-class SettingsForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    support_url = StringField("Support page URL", validators=[Optional(), URL(), Length(max=500)])
-    support_email = EmailField("Support e-mail", validators=[Optional(), Length(max=254)])
+class SettingsForm(Form):
+    name = StringField("Name", validators=[DataRequired(), TextLimit(200)])
+    support_url = StringField("Support page URL", validators=[Optional(), URL(), TextLimit(500)])
+    support_email = EmailField("Support e-mail", validators=[Optional(), TextLimit(254)])
     minimum_supported_version = StringField("Minimum supported version",
-                                            validators=[Optional(), Length(max=64)])
-    notice_prefix = StringField("Notice id prefix", validators=[DataRequired(), Length(max=12)])
+                                            validators=[Optional(), TextLimit(64)])
+    notice_prefix = StringField("Notice id prefix", validators=[DataRequired(), TextLimit(12)])
 
 
-class SigningKeyForm(FlaskForm):
+class SigningKeyForm(Form):
     public_key = StringField("Ed25519 public key (base64)",
-                             validators=[DataRequired(), Length(max=64)])
+                             validators=[DataRequired(), TextLimit(64)])
 
 
-class ReleaseForm(FlaskForm):
-    version = StringField("Version", validators=[DataRequired(), Length(max=64)])
+class ReleaseForm(Form):
+    version = StringField("Version", validators=[DataRequired(), TextLimit(64)])
     channel = SelectField("Channel")
-    notes = TextAreaField("Release notes (Markdown)", validators=[Length(max=100_000)])
+    notes = TextAreaField("Release notes (Markdown)", validators=[TextLimit(100_000)])
     critical = BooleanField("Critical update (installs should not skip it)")
     preview = SubmitField("Preview notes")
     save = SubmitField("Save as draft")
 
 
-class ReleaseEditForm(FlaskForm):
-    notes = TextAreaField("Release notes (Markdown)", validators=[Length(max=100_000)])
+class ReleaseEditForm(Form):
+    notes = TextAreaField("Release notes (Markdown)", validators=[TextLimit(100_000)])
     critical = BooleanField("Critical update")
     preview = SubmitField("Preview notes")
     save = SubmitField("Save")
 
 
-class UploadForm(FlaskForm):
-    platform = StringField("Platform", validators=[DataRequired(), Length(max=64)])
+class UploadForm(Form):
+    platform = StringField("Platform", validators=[DataRequired(), TextLimit(64)])
     file = FileField("File", validators=[FileRequired()])
     signature = StringField("Signature (base64 Ed25519, if the product has keys)",
-                            validators=[Optional(), Length(max=200)])
+                            validators=[Optional(), TextLimit(200)])
 
 
-class ExternalArtifactForm(FlaskForm):
-    platform = StringField("Platform", validators=[DataRequired(), Length(max=64)])
-    url = StringField("Download URL", validators=[DataRequired(), URL(), Length(max=2000)])
+class ExternalArtifactForm(Form):
+    platform = StringField("Platform", validators=[DataRequired(), TextLimit(64)])
+    url = StringField("Download URL", validators=[DataRequired(), URL(), TextLimit(2000)])
     size = IntegerField("Size in bytes", validators=[DataRequired(), NumberRange(min=0)])
-    sha256 = StringField("SHA-256", validators=[DataRequired(), Length(min=64, max=64)])
-    signature = StringField("Signature (base64)", validators=[Optional(), Length(max=200)])
+    sha256 = StringField("SHA-256", validators=[DataRequired(), TextLimit(64, min_length=64)])
+    signature = StringField("Signature (base64)", validators=[Optional(), TextLimit(200)])
 
 
-class YankForm(FlaskForm):
+class YankForm(Form):
     reason = TextAreaField("Why (shown to users)", validators=[DataRequired(),
-                                                              Length(max=2000)])
+                                                              TextLimit(2000)])
     confirm = BooleanField("Yes, withdraw this release", validators=[DataRequired(
         "Tick the box to confirm.")])
 
 
-class NoticeForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+class NoticeForm(Form):
+    title = StringField("Title", validators=[DataRequired(), TextLimit(120)])
     severity = SelectField("Severity", choices=choices(SEVERITIES))
     status = SelectField("Status", choices=choices([s for s in STATUSES if s != "withdrawn"]))
     affected = StringField("Affected versions (PEP 440, e.g. >=2.0,<2.0.1)",
-                           validators=[DataRequired(), Length(max=500)])
+                           validators=[DataRequired(), TextLimit(500)])
     platforms = StringField("Platforms (comma-separated; empty = all)",
-                            validators=[Optional(), Length(max=500)])
+                            validators=[Optional(), TextLimit(500)])
     channels = MultiCheckboxField("Channels (none ticked = all)")
-    summary = TextAreaField("Summary (plain text)", validators=[Length(max=2000)])
-    details = TextAreaField("Details (Markdown)", validators=[Length(max=50_000)])
+    summary = TextAreaField("Summary (plain text)", validators=[TextLimit(2000)])
+    details = TextAreaField("Details (Markdown)", validators=[TextLimit(50_000)])
     workaround = TextAreaField("Workaround: what users should do (Markdown)",
-                               validators=[Length(max=50_000)])
+                               validators=[TextLimit(50_000)])
     fixed_in = StringField("Fixed in (choose a release or type a future version)",
-                           validators=[Optional(), Length(max=64)])
+                           validators=[Optional(), TextLimit(64)])
     hold_release = StringField("Safeguard hold: do not offer matching installs this release "
                                "or newer until the notice is fixed",
-                               validators=[Optional(), Length(max=64)])
-    message = TextAreaField("Timeline message (optional)", validators=[Length(max=50_000)])
+                               validators=[Optional(), TextLimit(64)])
+    message = TextAreaField("Timeline message (optional)", validators=[TextLimit(50_000)])
     check = SubmitField("Show matching versions")
     save = SubmitField("Save notice")
 
 
-class NoticeUpdateForm(FlaskForm):
+class NoticeUpdateForm(Form):
     status = SelectField("New status", choices=choices(STATUSES))
-    fixed_in = StringField("Fixed in", validators=[Optional(), Length(max=64)])
+    fixed_in = StringField("Fixed in", validators=[Optional(), TextLimit(64)])
     message = TextAreaField("Message (Markdown, shown on the public timeline)",
-                            validators=[Length(max=50_000)])
+                            validators=[TextLimit(50_000)])
 
 
-class TokenForm(FlaskForm):
-    name = StringField("Name (e.g. CI)", validators=[DataRequired(), Length(max=100)])
+class TokenForm(Form):
+    name = StringField("Name (e.g. CI)", validators=[DataRequired(), TextLimit(100)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="publisher")
 
 
-class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+class InviteForm(Form):
+    email = EmailField("E-mail", validators=[DataRequired(), TextLimit(254)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="publisher")
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(Form):
     role = SelectField("Role",
                        choices=[*ROLE_CHOICES, SelectChoice("remove", "Remove from vendor")])
 
 
-class RolloutForm(FlaskForm):
+class RolloutForm(Form):
     rollout_percent = IntegerField("Share of installs offered it (%)",
                                    validators=[DataRequired(message="Enter 0 to 100."),
                                                NumberRange(min=0, max=100)])
     min_upgrade_from = StringField("Stepping stone: installs below this version must "
                                    "update to an earlier release first",
-                                   validators=[Optional(), Length(max=64)])
+                                   validators=[Optional(), TextLimit(64)])
     ramp = StringField("Ramp plan (replaces the steps still to come)",
-                       validators=[Optional(), Length(max=500)])
+                       validators=[Optional(), TextLimit(500)])
 
 
-class StopForm(FlaskForm):
-    reason = StringField("Reason", validators=[Optional(), Length(max=2000)])
+class StopForm(Form):
+    reason = StringField("Reason", validators=[Optional(), TextLimit(2000)])
 
 
 RAMP_ITEM = re.compile(r"^\s*(\d{1,3})\s*%\s*(?:now|\+\s*(\d+(?:\.\d+)?)\s*h)\s*$")

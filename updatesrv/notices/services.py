@@ -14,6 +14,7 @@ from ..errors import InvalidInput
 from ..outbox import notice_events
 from ..products.models import Product
 from ..products.services import bump_catalog
+from ..textinput import check_text
 from ..timeutil import rfc3339
 from ..versions import parse_platform, parse_specifier, parse_version
 from .errors import NoticeNotFound
@@ -26,20 +27,12 @@ REVISION_FIELDS = ("title", "summary", "details", "workaround", "severity", "sta
 # Not shown to installs, so not part of the revision; it changes which release they get.
 EDITABLE = frozenset({*REVISION_FIELDS, "hold_release"})
 MAX_MARKDOWN = 50_000
+MAX_TITLE = 120
+MAX_SUMMARY = 2000
 
 
 def _text(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
-    value = data.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(f"{name} is required", field=name)
-    if len(value) > limit:
-        raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
-    return value
+    return check_text(data.get(name, ""), name, limit, required=required)
 
 
 def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
@@ -71,9 +64,9 @@ def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
     """Validates the editable fields present in ``data``; shared by the API and console."""
     out: dict[str, Any] = {}
     if "title" in data:
-        out["title"] = _text(data, "title", 120, required=True)
+        out["title"] = _text(data, "title", MAX_TITLE, required=True)
     if "summary" in data:
-        out["summary"] = _text(data, "summary", 2000)
+        out["summary"] = _text(data, "summary", MAX_SUMMARY)
     for name in ("details", "workaround"):
         if name in data:
             out[name] = _text(data, name, MAX_MARKDOWN)

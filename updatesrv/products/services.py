@@ -12,10 +12,12 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
 from ..signing import parse_public_key
+from ..textinput import check_text
 from ..versions import parse_slug, parse_version
 from .errors import ProductExists, ProductNotFound
 from .models import Product, SigningKey
 
+MAX_NAME = 200
 NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
                    "support_email", "notice_prefix")
@@ -34,9 +36,7 @@ def bump_catalog(session: Session, product_id: int) -> None:
 
 
 def _parse_name(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
-        raise InvalidInput("name is required (at most 200 characters)", field="name")
-    return value.strip()
+    return check_text(value, "name", MAX_NAME, required=True)
 
 
 def _parse_optional_version(value: object, field: str) -> str | None:
@@ -48,7 +48,8 @@ def _parse_optional_version(value: object, field: str) -> str | None:
 def _parse_support_url(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not re.match(r"^https?://\S+$", value) or len(value) > 500:
+    value = check_text(value, "support_url", 500)
+    if not re.match(r"^https?://\S+$", value):
         raise InvalidInput("support_url must be an http(s) URL", field="support_url")
     return value
 

@@ -17,6 +17,7 @@ from ..outbox import release_events
 from ..products.models import Product
 from ..products.services import bump_catalog
 from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
+from ..textinput import check_optional_text, check_text
 from ..timeutil import parse_rfc3339, rfc3339
 from ..versions import parse_version, version_key
 from .artifacts import ArtifactInput, artifact_to_dict, parse_artifact, require_signature
@@ -24,6 +25,7 @@ from .errors import ReleaseNotFound, VersionExists
 from .models import Artifact, Release
 
 MAX_NOTES = 100_000
+MAX_REASON = 2000
 CREATE_FIELDS = {"version", "channel", "notes", "critical", "draft", "artifacts", "publish_at",
                  *ROLLOUT_FIELDS - {"paused"}}
 PATCH_FIELDS = {"notes", "critical", "draft", "yanked", "yank_reason", "publish_at",
@@ -37,13 +39,7 @@ def _bool(value: object, field: str) -> bool:
 
 
 def _notes(value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("notes must be a Markdown string", field="notes")
-    if len(value) > MAX_NOTES:
-        raise InvalidInput(f"notes are longer than {MAX_NOTES} characters", field="notes")
-    return value
+    return check_text(value, "notes", MAX_NOTES, strip=False)
 
 
 def _channel(product: Product, value: object) -> str:
@@ -296,10 +292,7 @@ def update_release(session: Session, actor: Actor, release: Release,
     if "yanked" in changes:
         release.yanked = _bool(changes["yanked"], "yanked")
         if release.yanked:
-            reason = changes.get("yank_reason")
-            if reason is not None and (not isinstance(reason, str) or len(reason) > 2000):
-                raise InvalidInput("yank_reason must be text of at most 2000 characters",
-                                   field="yank_reason")
+            reason = check_optional_text(changes.get("yank_reason"), "yank_reason", MAX_REASON)
             release.yank_reason = reason or release.yank_reason
         else:
             release.yank_reason = None
@@ -307,11 +300,7 @@ def update_release(session: Session, actor: Actor, release: Release,
         if not release.yanked:
             raise InvalidInput("yank_reason only applies to a yanked release",
                                field="yank_reason")
-        reason = changes["yank_reason"]
-        if not isinstance(reason, str) or len(reason) > 2000:
-            raise InvalidInput("yank_reason must be text of at most 2000 characters",
-                               field="yank_reason")
-        release.yank_reason = reason
+        release.yank_reason = check_text(changes["yank_reason"], "yank_reason", MAX_REASON)
     after = _snapshot(release)
     if after != before:
         release.updated_at = now

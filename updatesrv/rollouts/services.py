@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..accounts.services import Actor
 from ..audit import services as audit
 from ..errors import InvalidInput
+from ..textinput import check_text
 from ..products.models import Product
 from ..products.services import bump_catalog
 from ..releases.errors import ReleaseNotFound
@@ -101,8 +102,7 @@ def set_emergency_stop(session: Session, actor: Actor, product: Product, channel
     actor.require("publisher")
     if channel not in product.channels:
         raise ReleaseNotFound(f"{product.slug} has no channel {channel!r}")
-    if not isinstance(reason, str) or len(reason) > 2000:
-        raise InvalidInput("reason must be text of at most 2000 characters", field="reason")
+    reason = check_text(reason, "reason", 2000)
     existing = session.scalar(sa.select(EmergencyStop).where(
         EmergencyStop.product_id == product.id, EmergencyStop.channel == channel))
     if stop and existing is None:
