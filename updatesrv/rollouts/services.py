@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from ..accounts.services import Actor
 from ..audit import services as audit
 from ..errors import InvalidInput
-from ..textinput import check_text
 from ..products.models import Product
 from ..products.services import bump_catalog
 from ..releases.errors import ReleaseNotFound
 from ..releases.models import Release
+from ..textinput import check_text
 from ..timeutil import parse_rfc3339
 from ..versions import parse_version
 from .models import EmergencyStop, RampStep
