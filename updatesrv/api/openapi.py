@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from ..paging import MAX_OFFSET, MAX_PAGE
 from .helpers import base_url, json_response
 from .openapi_reach import reach_paths
 
@@ -46,8 +47,10 @@ def _q(name: str, description: str, required: bool = False,
             "schema": schema or {"type": "string"}}
 
 
-PAGE = [_q("page", "1-based page", schema={"type": "integer", "minimum": 1}),
-        _q("per_page", "items per page", schema={"type": "integer", "maximum": 100})]
+PAGE = [_q("page", "1-based page", schema={"type": "integer", "minimum": 1,
+                                            "maximum": MAX_PAGE, "default": 1}),
+        _q("per_page", "items per page", schema={"type": "integer", "minimum": 1,
+                                                 "maximum": 100, "default": 20})]
 
 SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
@@ -280,13 +283,17 @@ def _paths() -> dict[str, Any]:
             "summary": "Checks and distinct installs per version per day (vendor token)",
             "operationId": "stats", "security": SECURE,
             "parameters": [PRODUCT, _q("days", "1-366, default 30",
-                                       schema={"type": "integer"})],
+                                       schema={"type": "integer", "minimum": 1,
+                                               "maximum": 366, "default": 30})],
             "responses": {"200": _json({"type": "object"}), **ERRORS}}},
         "/api/v1/audit": {"get": {
             "summary": "The vendor's audit log, newest first", "operationId": "audit",
             "security": SECURE,
-            "parameters": [_q("limit", "at most 500", schema={"type": "integer"}),
-                           _q("offset", "skip", schema={"type": "integer"}),
+            "parameters": [_q("limit", "at most 500", schema={
+                               "type": "integer", "minimum": 1, "maximum": 500,
+                               "default": 50}),
+                           _q("offset", "skip", schema={"type": "integer", "minimum": 0,
+                                                         "maximum": MAX_OFFSET, "default": 0}),
                            _q("object_type", "release, product, notice, token"),
                            _q("object", "e.g. ledgerly/2.0.1")],
             "responses": {"200": _json({"type": "object"}), **ERRORS}}},

@@ -8,6 +8,7 @@ from .. import runtime
 from ..db import db, utcnow
 from ..errors import InvalidInput, NotFound
 from ..notices.services import get_notice, notice_to_dict
+from ..paging import page_args
 from ..products.services import get_product
 from ..releases.services import get_release, release_to_dict, releases_page
 from ..updates.catalog import Catalog
@@ -110,14 +111,8 @@ def product_info(product: str) -> Response:
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise InvalidInput("page and per_page must be whole numbers") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"page must be ≥ 1 and per_page between 1 and {MAX_PER_PAGE}")
-    return page, per_page
+    paging = page_args(request.args, per_page=20, max_per_page=MAX_PER_PAGE)
+    return paging.page, paging.per_page
 
 
 def paginated(items: list[object], total: int, page: int, per_page: int,

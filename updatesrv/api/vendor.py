@@ -10,6 +10,7 @@ from ..audit.services import event_to_dict, list_events
 from ..db import db, utcnow
 from ..errors import InvalidInput
 from ..notices.services import create_notice, get_notice, notice_to_dict, update_notice
+from ..paging import bounded_int, offset_args
 from ..products.models import Product
 from ..products.services import create_product, get_product, product_to_dict, update_product
 from ..releases.artifacts import add_external_artifact, artifact_to_dict, upload_artifact
@@ -94,12 +95,7 @@ def add_artifact_view(product: str, version: str) -> Response:
 @token_required
 def stats_view(product: str) -> Response:
     prod = _own_product(product)
-    try:
-        days = int(request.args.get("days", 30))
-    except ValueError:
-        raise InvalidInput("days must be a whole number", field="days") from None
-    if not 1 <= days <= 366:
-        raise InvalidInput("days must be between 1 and 366", field="days")
+    days = bounded_int(request.args, "days", 30, minimum=1, maximum=366)
     runtime(current_app).recorder.flush()
     # Start a new read transaction so the counts just flushed are visible (SQLite
     # keeps the snapshot the request's transaction began with).
@@ -116,11 +112,7 @@ def stats_view(product: str) -> Response:
 @bp.get("/audit")
 @token_required
 def audit_view() -> Response:
-    try:
-        limit = min(int(request.args.get("limit", 50)), 500)
-        offset = max(int(request.args.get("offset", 0)), 0)
-    except ValueError:
-        raise InvalidInput("limit and offset must be whole numbers") from None
+    limit, offset = offset_args(request.args, limit=50, max_limit=500)
     events = list_events(db.session, _actor().vendor_id, limit=limit, offset=offset,
                          object_type=request.args.get("object_type"),
                          object_key=request.args.get("object"))

@@ -21,6 +21,7 @@ from ..accounts.models import Membership, User
 from ..audit.services import list_events
 from ..db import db
 from ..errors import NotFound, UpdatesrvError
+from ..paging import page_args
 from . import forms
 from .auth import (
     current_user,
@@ -115,10 +116,10 @@ def home() -> View:
 @login_required
 def audit_log(vendor: str) -> View:
     access = vendor_access(vendor)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    events = list_events(db.session, access.vendor.id, limit=51, offset=(page - 1) * 50)
+    page = page_args(request.args, per_page=50)
+    events = list_events(db.session, access.vendor.id, limit=51, offset=page.offset)
     return render_template("console/audit.html", access=access, events=events[:50],
-                           page=page, more=len(events) > 50)
+                           page=page.page, more=len(events) > 50)
 
 
 @bp.route("/<vendor>/tokens", methods=["GET", "POST"])

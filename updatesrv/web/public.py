@@ -14,6 +14,7 @@ from ..errors import InvalidInput, NotFound
 from ..notices.models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice
 from ..notices.osv import notice_to_osv
 from ..notices.services import affected_in_words, get_notice, list_notices, support_url
+from ..paging import page_args
 from ..products.models import Product
 from ..products.services import get_product, list_all_public_products
 from ..releases.models import Release
@@ -52,10 +53,7 @@ def _catalog(product: Product) -> Catalog:
 
 
 def _page() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    if page < 1:
-        abort(404)
-    return page
+    return page_args(request.args).page
 
 
 @bp.get("/p/<product>/")
