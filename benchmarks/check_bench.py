@@ -122,7 +122,8 @@ def seed(instance: Path) -> dict[str, str]:
                      "severity": ("critical", "major", "minor", "info")[i % 4],
                      "status": "confirmed",
                      "affected": f">=0.{i},<0.{i + 1}" if i > 2 else ">=1.0,<2",
-                     "platforms": [], "channels": [], "opened_at": now, "updated_at": now}
+                     "platforms": [], "channels": [], "opened_at": now, "updated_at": now,
+                     "published_at": now}
                     for i in range(1000)])
             db.session.commit()
             name = {"small": "check-10", "large": "check-10k", "noticed": "check-notices"}[slug]

@@ -38,23 +38,37 @@ def version_key(version: Version) -> str:
     return canonicalize_version(version)
 
 
-def parse_specifier(value: object, field: str = "affected") -> SpecifierSet:
+def normalise_specifier(value: object, field: str = "affected") -> str:
+    """A version range as vendors write it, made exact: clauses separated by commas, spaces
+    anywhere (``< 2.1``), and a bare version (``2.0.0``, ``2.0.*``) meaning exactly that
+    version or series. Returns the clauses in the vendor's order, e.g. ``>=2.0,<2.1``."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} is required, e.g. '>=2.0,<2.0.1'", field=field)
+        raise InvalidInput(f"{field} is required, e.g. '>=2.0, <2.0.1' or '2.0.0'", field=field)
     if len(value) > 500:
         raise InvalidInput(f"{field} is longer than 500 characters", field=field)
-    try:
-        spec = SpecifierSet(value.strip())
-    except InvalidSpecifier as exc:
-        raise InvalidInput(
-            f"{field} {value!r} is not a valid version specifier: {exc}. "
-            "Use comma-separated clauses such as '>=2.0,<2.0.1', '==2.0.*' or '~=1.4'",
-            field=field,
-        ) from None
-    if not list(spec):
-        raise InvalidInput(f"{field} must name at least one clause, e.g. '>=2.0,<2.0.1'",
+    clauses = []
+    for raw in value.split(","):
+        clause = re.sub(r"\s+", "", raw)
+        if not clause:
+            continue
+        if clause[0].isdigit():
+            clause = "==" + clause
+        try:
+            SpecifierSet(clause)
+        except InvalidSpecifier:
+            raise InvalidInput(
+                f"{field}: {raw.strip()!r} is not a version or range. Write a version "
+                "(2.0.0), a series (2.0.*), or bounds such as '>=2.0, <2.0.1'; separate "
+                "clauses with commas", field=field) from None
+        clauses.append(clause)
+    if not clauses:
+        raise InvalidInput(f"{field} must name at least one version, e.g. '>=2.0, <2.0.1'",
                            field=field)
-    return spec
+    return ",".join(clauses)
+
+
+def parse_specifier(value: object, field: str = "affected") -> SpecifierSet:
+    return SpecifierSet(normalise_specifier(value, field))
 
 
 def parse_platform(value: object, field: str = "platform") -> str:

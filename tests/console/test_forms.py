@@ -199,7 +199,7 @@ def test_notice_flow_in_the_console(owner, api, product):
     helper = owner.post(new, data={**data, "check": "1"})
     assert "1 published version match:" in helper.text and "2.0.0" in helper.text
     bad = owner.post(new, data={**data, "affected": "2.0 to 2.1", "check": "1"})
-    assert bad.status_code == 400 and "not a valid version specifier" in bad.text
+    assert bad.status_code == 400 and "is not a version or range" in bad.text
     bad_save = owner.post(new, data={**data, "affected": "2.0 to 2.1", "save": "1"})
     assert bad_save.status_code == 400 and 'value="2.0 to 2.1"' in bad_save.text
     bad_platform = owner.post(new, data={**data, "platforms": "Windows!", "save": "1"})
@@ -210,6 +210,12 @@ def test_notice_flow_in_the_console(owner, api, product):
     page = owner.get(url).text
     assert "What an affected install shows" in page and "Delete <code>license.cache</code>" in page
     assert "Fixed in 2.0.1 — update available" in page
+    # Saved as a draft: nobody is told until the vendor publishes it.
+    assert "Draft: nobody sees it yet" in page
+    assert owner.get("/api/v1/products/ledgerly/notices?version=2.0.0&platform=windows-x86_64"
+                     ).json["notices"] == []
+    assert owner.post(url + "/publish").status_code == 302
+    assert "Draft: nobody sees it yet" not in owner.get(url).text
     # Post an update: status change → timeline → public page and API.
     posted = owner.post(url + "/update", data={"upd-status": "fixed", "upd-fixed_in": "2.0.1",
                                                "upd-message": "Fixed in **2.0.1**."})

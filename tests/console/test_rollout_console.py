@@ -59,6 +59,7 @@ def test_notice_hold_field(owner, api, product):
         "title": "Printer driver conflict", "severity": "major", "status": "confirmed",
         "affected": "<2.1", "hold_release": "2.1", "save": "1"})
     assert created.status_code == 302
+    assert owner.post(created.headers["Location"] + "/publish").status_code == 302
     check = owner.get(f"/api/v1/products/ledgerly/check?version=2.0&platform={WIN}").json
     assert check["update"] is None
     bad = owner.post(f"{BASE}/notices/new", data={

@@ -62,7 +62,7 @@ def test_known_issues_page_and_am_i_affected(client, api, story):
 
 
 def test_known_issues_filters_and_fixed_section(client, api, story):
-    other = file_notice(api, title="Printing is slow", severity="minor", affected=">=1.0")
+    other = file_notice(api, title="Printing is slow", severity="minor", affected=">=1.0,<2.0.0")
     api.patch(f"/api/v1/products/ledgerly/notices/{other['id']}",
               json={"status": "fixed", "fixed_in": "2.0.0"})
     html = text(client.get("/p/ledgerly/known-issues/"))
@@ -239,7 +239,7 @@ def test_known_issues_paginate_with_1000_notices(app, client, api, product):
              "severity": ("critical", "major", "minor", "info")[i % 4],
              "status": ("investigating", "confirmed", "workaround", "fixed")[i % 4],
              "affected": f">={i % 7}.0", "platforms": [], "channels": [],
-             "opened_at": now, "updated_at": now} for i in range(1, 1001)])
+             "opened_at": now, "updated_at": now, "published_at": now} for i in range(1, 1001)])
         ids = db.session.scalars(sa.select(Notice.id)).all()
         db.session.execute(sa.insert(NoticeUpdate), [
             {"notice_id": nid, "created_at": now, "status": "investigating", "revision": 1,

@@ -181,7 +181,13 @@ def notices(product: str) -> Response:
 
 @bp.get("/products/<product>/notices/<notice_id>")
 def notice_detail(product: str, notice_id: str) -> Response:
-    notice = get_notice(db.session, get_product(db.session, product), notice_id)
+    """Public for published notices; a token of the owning vendor also sees drafts."""
+    prod = get_product(db.session, product)
+    actor = bearer_actor(optional=True)
+    owner = actor is not None and actor.vendor_id == prod.vendor_id
+    notice = get_notice(db.session, prod, notice_id, include_drafts=owner)
+    if notice.draft:
+        return json_response(notice_to_dict(notice, base_url()))  # never cached
     return json_response(notice_to_dict(notice, base_url()),
                          cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True)

@@ -129,7 +129,7 @@ def create_notice_view(product: str) -> Response:
 @bp.patch("/products/<product>/notices/<notice_id>")
 @token_required
 def update_notice_view(product: str, notice_id: str) -> Response:
-    notice = get_notice(db.session, _own_product(product), notice_id)
+    notice = get_notice(db.session, _own_product(product), notice_id, include_drafts=True)
     updated = update_notice(db.session, _actor(), notice, json_body())
     return json_response(notice_to_dict(updated, base_url()))
 

@@ -79,7 +79,7 @@ def dashboard(vendor: str, product: str) -> View:
     latest = {c: next((r for r in rows if r.channel == c and r.visible_at(now) and not r.yanked),
                       None) for c in prod.channels}
     drafts = [r for r in rows if r.draft]
-    open_notices = [n for n in notices.list_notices(db.session, prod)
+    open_notices = [n for n in notices.list_notices(db.session, prod, include_drafts=True)
                     if n.status not in RESOLVED_STATUSES]
     by_severity = {s: sum(1 for n in open_notices if n.severity == s) for s in SEVERITIES}
     runtime(current_app).recorder.flush()

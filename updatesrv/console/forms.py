@@ -24,7 +24,7 @@ from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..errors import UpdatesrvError
-from ..notices.models import SEVERITIES, STATUSES
+from ..notices.models import STATUSES
 from ..textinput import TextLimit, character_problem
 
 ROLE_CHOICES = [SelectChoice("viewer", "Viewer (read only)"),
@@ -150,14 +150,27 @@ class YankForm(Form):
         "Tick the box to confirm.")])
 
 
+SEVERITY_CHOICES = [SelectChoice("", "Choose how serious it is…"),
+                    SelectChoice("critical", "Critical: installs must update (the fix cannot "
+                                             "be skipped or postponed)"),
+                    SelectChoice("major", "Major: an important feature is broken"),
+                    SelectChoice("minor", "Minor: an annoyance with an easy way around it"),
+                    SelectChoice("info", "Info: worth knowing, nothing is broken")]
+FIX_CRITICAL_LABEL = "Offer the fix as critical to affected installs"
+FIX_CRITICAL_HINT = ("Once fixed, installs on an affected version are offered the fixing "
+                     "release as a critical update, which they cannot skip or postpone.")
+
+
 class NoticeForm(Form):
     title = StringField("Title", validators=[DataRequired(), TextLimit(120)])
-    severity = SelectField("Severity", choices=choices(SEVERITIES))
+    # No default: a quick save must not make every affected install's update critical.
+    severity = SelectField("Severity", choices=SEVERITY_CHOICES,
+                           validators=[DataRequired("Choose a severity: how serious is it for "
+                                                    "the people affected?")])
     status = SelectField("Status", choices=choices([s for s in STATUSES if s != "withdrawn"]))
-    affected = StringField("Affected versions (PEP 440, e.g. >=2.0,<2.0.1)",
+    affected = StringField("Affected versions",
                            validators=[DataRequired(), TextLimit(500)])
-    platforms = StringField("Platforms (comma-separated; empty = all)",
-                            validators=[Optional(), TextLimit(500)])
+    platforms = MultiCheckboxField("Platforms (none ticked = every platform)")
     channels = MultiCheckboxField("Channels (none ticked = all)")
     summary = TextAreaField("Summary (plain text)", validators=[TextLimit(2000)])
     details = TextAreaField("Details (Markdown)", validators=[TextLimit(50_000)])
@@ -165,17 +178,19 @@ class NoticeForm(Form):
                                validators=[TextLimit(50_000)])
     fixed_in = StringField("Fixed in (choose a release or type a future version)",
                            validators=[Optional(), TextLimit(64)])
+    fix_critical = BooleanField(FIX_CRITICAL_LABEL)
     hold_release = StringField("Safeguard hold: do not offer matching installs this release "
                                "or newer until the notice is fixed",
                                validators=[Optional(), TextLimit(64)])
     message = TextAreaField("Timeline message (optional)", validators=[TextLimit(50_000)])
     check = SubmitField("Show matching versions")
-    save = SubmitField("Save notice")
+    save = SubmitField("Save")
 
 
 class NoticeUpdateForm(Form):
     status = SelectField("New status", choices=choices(STATUSES))
     fixed_in = StringField("Fixed in", validators=[Optional(), TextLimit(64)])
+    fix_critical = BooleanField(FIX_CRITICAL_LABEL)
     message = TextAreaField("Message (Markdown, shown on the public timeline)",
                             validators=[TextLimit(50_000)])
 

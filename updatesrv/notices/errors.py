@@ -1,5 +1,9 @@
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 
 
 class NoticeNotFound(NotFound):
+    pass
+
+
+class NoticeIdTaken(Conflict):
     pass

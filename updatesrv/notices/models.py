@@ -22,8 +22,9 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
-    # The public id ({PREFIX}-{YYYY}-{NNNN}); database keys are never exposed.
-    public_id: Mapped[str] = mapped_column(sa.String(40))
+    # The public id ({PREFIX}-{YYYY}-{NNNN}), unique server-wide (feeds, OSV and support
+    # tickets quote it without the product); database keys are never exposed.
+    public_id: Mapped[str] = mapped_column(sa.String(40), index=True, unique=True)
     revision: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(sa.String(120))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
@@ -41,10 +42,18 @@ class Notice(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+    # None while the notice is a draft: drafts reach no install, page, feed or export.
+    published_at: Mapped[dt.datetime | None]
+    # Once fixed: offer the fixing release to affected installs as a critical update.
+    fix_critical: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     product: Mapped[Product] = relationship()
     timeline: Mapped[list[NoticeUpdate]] = relationship(
         back_populates="notice", order_by="NoticeUpdate.id", cascade="all, delete-orphan")
+
+    @property
+    def draft(self) -> bool:
+        return self.published_at is None
 
 
 class NoticeUpdate(Base):

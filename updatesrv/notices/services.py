@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import re
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from packaging.specifiers import SpecifierSet
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.services import Actor
@@ -13,19 +14,21 @@ from ..db import utcnow
 from ..errors import InvalidInput
 from ..outbox import notice_events
 from ..products.models import Product
+from ..products.platforms import known_platforms, require_known
 from ..products.services import bump_catalog
 from ..textinput import check_text
 from ..timeutil import rfc3339
-from ..versions import parse_platform, parse_specifier, parse_version
-from .errors import NoticeNotFound
+from ..versions import normalise_specifier, parse_platform, parse_version
+from .errors import NoticeIdTaken, NoticeNotFound
 from .models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice, NoticeUpdate
+from .ranges import affected_in_words, check_fixed_in
 
 # Changing any of these changes what an install is shown or how it is matched, so it
 # bumps the notice's revision (and clients show the notice again).
 REVISION_FIELDS = ("title", "summary", "details", "workaround", "severity", "status",
                    "affected", "platforms", "channels", "fixed_in")
-# Not shown to installs, so not part of the revision; it changes which release they get.
-EDITABLE = frozenset({*REVISION_FIELDS, "hold_release"})
+# Not shown to installs, so not part of the revision; they change which release they get.
+EDITABLE = frozenset({*REVISION_FIELDS, "hold_release", "fix_critical"})
 MAX_MARKDOWN = 50_000
 MAX_TITLE = 120
 MAX_SUMMARY = 2000
@@ -42,13 +45,17 @@ def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _platforms(value: object) -> list[str]:
+def _platforms(session: Session | None, product: Product, value: object) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise InvalidInput("platforms must be a list such as [\"windows-x86_64\"] (empty = all)",
                            field="platforms")
-    return sorted({parse_platform(v, "platforms") for v in value})
+    if session is None:
+        return sorted({parse_platform(v, "platforms") for v in value})
+    known = known_platforms(session, product)
+    return sorted({require_known(session, product, v, "platforms", known=known)
+                   for v in value})
 
 
 def _channels(product: Product, value: object) -> list[str]:
@@ -60,8 +67,10 @@ def _channels(product: Product, value: object) -> list[str]:
     return [c for c in product.channels if c in value]
 
 
-def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
-    """Validates the editable fields present in ``data``; shared by the API and console."""
+def parse_fields(product: Product, data: dict[str, Any],
+                 session: Session | None = None) -> dict[str, Any]:
+    """Validates the editable fields present in ``data``; shared by the API and console.
+    With a session, platforms are checked against the product's registry."""
     out: dict[str, Any] = {}
     if "title" in data:
         out["title"] = _text(data, "title", MAX_TITLE, required=True)
@@ -75,11 +84,10 @@ def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
     if "status" in data:
         out["status"] = _choice(data["status"], "status", STATUSES)
     if "affected" in data:
-        parse_specifier(data["affected"])
-        # Kept as the vendor wrote it (clause order matters to readers), minus spaces.
-        out["affected"] = re.sub(r"\s+", "", str(data["affected"]))
+        # Kept in the vendor's clause order (it matters to readers), normalised.
+        out["affected"] = normalise_specifier(data["affected"])
     if "platforms" in data:
-        out["platforms"] = _platforms(data["platforms"])
+        out["platforms"] = _platforms(session, product, data["platforms"])
     if "channels" in data:
         out["channels"] = _channels(product, data["channels"])
     if "fixed_in" in data:
@@ -89,6 +97,10 @@ def parse_fields(product: Product, data: dict[str, Any]) -> dict[str, Any]:
         value = data["hold_release"]
         out["hold_release"] = (None if value in (None, "") else
                                str(parse_version(value, "hold_release")))
+    if "fix_critical" in data:
+        if not isinstance(data["fix_critical"], bool):
+            raise InvalidInput("fix_critical must be true or false", field="fix_critical")
+        out["fix_critical"] = data["fix_critical"]
     return out
 
 
@@ -112,15 +124,21 @@ def _allocate_number(session: Session, product: Product) -> int:
 
 def create_notice(session: Session, actor: Actor, product: Product,
                   data: dict[str, Any]) -> Notice:
+    """Files a notice. With ``"draft": true`` it is saved but reaches nobody (no check,
+    page, feed, export or public API) until publish_notice()."""
     actor.require("publisher")
-    unknown = set(data) - EDITABLE - {"message"}
+    unknown = set(data) - EDITABLE - {"message", "draft"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     for required in ("title", "severity", "affected"):
         if required not in data:
             raise InvalidInput(f"{required} is required", field=required)
-    fields = parse_fields(product, data)
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise InvalidInput("draft must be true or false", field="draft")
+    fields = parse_fields(product, data, session)
     fields.setdefault("status", "investigating")
+    check_fixed_in(fields["affected"], fields.get("fixed_in"))
     message = _message(data)
     now = utcnow()
     number = _allocate_number(session, product)
@@ -132,38 +150,74 @@ def create_notice(session: Session, actor: Actor, product: Product,
     notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status, revision=1,
                                         message=message, actor=actor.label))
     session.add(notice)
-    session.flush()
-    bump_catalog(session, product.id)
-    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="notice.create",
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise NoticeIdTaken(f"notice id {notice.public_id} is already taken on this server "
+                            f"(another product's notices use the prefix "
+                            f"{product.notice_prefix}); change this product's notice prefix "
+                            "in its settings", field="notice_prefix") from None
+    audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
+                 action="notice.draft" if draft else "notice.create",
                  object_type="notice", object_key=notice.public_id,
-                 after={**snapshot(notice), "hold_release": notice.hold_release})
-    if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES:
-        halt_rollouts(session, notice)
-    # Publication: subscribers and webhooks hear about it (outbox, same transaction).
-    notice_events.notice_published(session, notice)
+                 after={**snapshot(notice), "hold_release": notice.hold_release,
+                        "fix_critical": notice.fix_critical})
+    if not draft:
+        _mark_published(session, notice, now)
     session.commit()
     return notice
+
+
+def _mark_published(session: Session, notice: Notice, now: dt.datetime) -> None:
+    """THE point where a notice becomes published (created without draft, or a draft
+    published): from here on the check, pages, feeds, OSV and the public API show it.
+    Runs inside the caller's transaction, before its commit."""
+    notice.published_at = now
+    notice.opened_at = now
+    bump_catalog(session, notice.product_id)
+    if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES:
+        halt_rollouts(session, notice)
+    # Subscribers and webhooks hear about it (outbox, same transaction).
+    notice_events.notice_published(session, notice)
+
+
+def publish_notice(session: Session, actor: Actor, notice: Notice) -> Notice:
+    """Publishes a draft notice (idempotent for one already published)."""
+    return update_notice(session, actor, notice, {"draft": False})
 
 
 def update_notice(session: Session, actor: Actor, notice: Notice,
                   data: dict[str, Any]) -> Notice:
     """Applies a partial change. The revision goes up when anything shown or matched
-    changes; a status change or a message appends a timeline entry."""
+    changes; a status change or a message appends a timeline entry. ``"draft": false``
+    publishes a draft; a published notice cannot go back to draft."""
     actor.require("publisher")
-    unknown = set(data) - EDITABLE - {"message"}
+    unknown = set(data) - EDITABLE - {"message", "draft"}
     if unknown:
         raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")
-    fields = parse_fields(notice.product, data)
+    publish = False
+    if "draft" in data:
+        if not isinstance(data["draft"], bool):
+            raise InvalidInput("draft must be true or false", field="draft")
+        if data["draft"] and not notice.draft:
+            raise InvalidInput("a published notice cannot go back to draft: withdraw it "
+                               "instead", field="draft")
+        publish = notice.draft and not data["draft"]
+    fields = parse_fields(notice.product, data, session)
+    check_fixed_in(fields.get("affected", notice.affected),
+                   fields.get("fixed_in", notice.fixed_in))
     message = _message(data)
     before = snapshot(notice)
-    hold_before = notice.hold_release
+    hold_before, fix_critical_before = notice.hold_release, notice.fix_critical
     for name, value in fields.items():
         setattr(notice, name, value)
     after = snapshot(notice)
     now = utcnow()
     changed = after != before
-    if changed:
+    if changed and not notice.draft:
         notice.revision += 1
+    if changed:
         notice.updated_at = now
     if before["status"] != notice.status:
         notice.resolved_at = now if notice.status in RESOLVED_STATUSES else None
@@ -171,24 +225,33 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
         notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status,
                                             revision=notice.revision, message=message,
                                             actor=actor.label))
-    hold_changed = hold_before != notice.hold_release
-    if changed or message:
+    others_changed = (hold_before, fix_critical_before) != (notice.hold_release,
+                                                            notice.fix_critical)
+    if (changed or message) and not notice.draft and not publish:
         notice_events.notice_changed(session, notice, status_before=before["status"],
                                      new_entry=before["status"] != notice.status
                                      or bool(message))
-    if changed or message or hold_changed:
-        bump_catalog(session, notice.product_id)
+    if changed or message or others_changed or publish:
+        if not notice.draft:
+            bump_catalog(session, notice.product_id)
         audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
-                     action="notice.update", object_type="notice", object_key=notice.public_id,
-                     before={**before, "hold_release": hold_before},
+                     action="notice.publish" if publish else "notice.update",
+                     object_type="notice", object_key=notice.public_id,
+                     before={**before, "hold_release": hold_before,
+                             "fix_critical": fix_critical_before},
                      after={**after, "hold_release": notice.hold_release,
+                            "fix_critical": notice.fix_critical,
                             **({"message": message} if message else {})})
-    raised = before["severity"] != "critical" and notice.severity == "critical"
-    widened = any(before[k] != after[k] for k in ("affected", "platforms", "channels"))
-    reopened = before["status"] in RESOLVED_STATUSES and notice.status not in RESOLVED_STATUSES
-    if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES and (
-            raised or widened or reopened):
-        halt_rollouts(session, notice)
+    if publish:
+        _mark_published(session, notice, now)
+    elif not notice.draft:
+        raised = before["severity"] != "critical" and notice.severity == "critical"
+        widened = any(before[k] != after[k] for k in ("affected", "platforms", "channels"))
+        reopened = (before["status"] in RESOLVED_STATUSES
+                    and notice.status not in RESOLVED_STATUSES)
+        if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES and (
+                raised or widened or reopened):
+            halt_rollouts(session, notice)
     session.commit()
     return notice
 
@@ -224,19 +287,24 @@ def halt_rollouts(session: Session, notice: Notice) -> list[str]:
     return halted
 
 
-def get_notice(session: Session, product: Product, public_id: str) -> Notice:
+def get_notice(session: Session, product: Product, public_id: str, *,
+               include_drafts: bool = False) -> Notice:
+    """A notice by id; drafts only for the vendor's own views (``include_drafts``)."""
     notice = session.scalar(
         sa.select(Notice).where(Notice.product_id == product.id, Notice.public_id == public_id)
         .options(selectinload(Notice.timeline)))
-    if notice is None:
+    if notice is None or (notice.draft and not include_drafts):
         raise NoticeNotFound(f"{product.slug} has no notice {public_id!r}")
     return notice
 
 
 def list_notices(session: Session, product: Product, *, with_timeline: bool = False,
-                 limit: int | None = None) -> list[Notice]:
+                 limit: int | None = None, include_drafts: bool = False) -> list[Notice]:
+    """Newest change first; published notices only unless ``include_drafts``."""
     stmt = (sa.select(Notice).where(Notice.product_id == product.id)
             .order_by(Notice.updated_at.desc(), Notice.public_id).limit(limit))
+    if not include_drafts:
+        stmt = stmt.where(Notice.published_at.is_not(None))
     if with_timeline:
         stmt = stmt.options(selectinload(Notice.timeline))
     return list(session.scalars(stmt))
@@ -258,7 +326,8 @@ def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "severity": notice.severity, "status": notice.status, "affected": notice.affected,
         "affected_text": affected_in_words(notice.affected), "platforms": notice.platforms,
         "channels": notice.channels, "fixed_in": notice.fixed_in,
-        "hold_release": notice.hold_release,
+        "hold_release": notice.hold_release, "fix_critical": notice.fix_critical,
+        "draft": notice.draft, "published_at": rfc3339(notice.published_at),
         "opened_at": rfc3339(notice.opened_at), "updated_at": rfc3339(notice.updated_at),
         "resolved_at": rfc3339(notice.resolved_at),
         "url": f"{base_url}/p/{product.slug}/known-issues/{notice.public_id}",
@@ -266,30 +335,3 @@ def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "timeline": [{"at": rfc3339(u.created_at), "status": u.status, "revision": u.revision,
                       "message": u.message} for u in notice.timeline],
     }
-
-
-_WORDS = {">=": "{v} or later", ">": "later than {v}", "<=": "{v} or earlier",
-          "<": "before {v}", "!=": "except {v}", "===": "exactly {v}", "==": "exactly {v}"}
-
-
-def _compatible_words(version: str) -> str:
-    parts = version.split(".")
-    series = ".".join(parts[:-1]) if len(parts) > 1 else version
-    return f"{version} or later within {series}.x"
-
-
-def affected_in_words(specifier: str) -> str:
-    """'>=2.0,<2.0.1' → 'versions 2.0 or later and before 2.0.1'."""
-    # Lower bounds first, then upper bounds, then exclusions: how people say ranges.
-    order = {">": 0, ">=": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
-    parts = []
-    for spec in sorted(SpecifierSet(specifier), key=lambda s: (order[s.operator], s.version)):
-        version = spec.version
-        if version.endswith(".*"):
-            prefix = version[:-2]
-            parts.append(f"except {prefix}.x" if spec.operator == "!=" else f"{prefix}.x")
-        elif spec.operator == "~=":
-            parts.append(_compatible_words(version))
-        else:
-            parts.append(_WORDS[spec.operator].format(v=version))
-    return "versions " + " and ".join(parts)

@@ -23,11 +23,17 @@ class Product(Base):
     minimum_supported_version: Mapped[str | None] = mapped_column(sa.String(64))
     support_url: Mapped[str | None] = mapped_column(sa.String(500))
     support_email: Mapped[str | None] = mapped_column(sa.String(254))
-    notice_prefix: Mapped[str] = mapped_column(sa.String(16))
+    # Unique, so notice ids ({PREFIX}-{YYYY}-{NNNN}) never collide across products.
+    notice_prefix: Mapped[str] = mapped_column(sa.String(16), index=True, unique=True)
     next_notice_number: Mapped[int] = mapped_column(default=1)
     # Bumped in the same transaction as every change a client could see; web processes
     # compare it to re-validate their cached catalog with one indexed read per request.
     catalog_revision: Mapped[int] = mapped_column(default=1)
+    # Platforms the vendor declared: [{"id": "windows-x86_64", "name": "Windows (64-bit)"}]
+    # (name None = the built-in name). With the platforms of its artifacts, the registry
+    # every platform a vendor types is checked against (see products/platforms.py).
+    platforms: Mapped[list[dict[str, str | None]]] = mapped_column(
+        sa.JSON, default=list, server_default="[]")
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -16,17 +16,49 @@ from ..textinput import check_text
 from ..versions import parse_slug, parse_version
 from .errors import ProductExists, ProductNotFound
 from .models import Product, SigningKey
+from .platforms import parse_declared, platform_name
 
 MAX_NAME = 200
 NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
-                   "support_email", "notice_prefix")
+                   "support_email", "notice_prefix", "platforms")
 
 
 def default_notice_prefix(slug: str) -> str:
     letters = re.sub(r"[^a-z0-9]", "", slug).upper()
     prefix = letters[:4] or "ISSUE"
     return prefix if prefix[0].isalpha() else "N" + prefix[:3]
+
+
+def _prefix_in_use(session: Session, prefix: str, product_id: int | None) -> bool:
+    """Notice ids are unique server-wide, so a prefix is taken while another product has it
+    or once another product's notices carry it (a product may have changed prefix since)."""
+    from ..notices.models import Notice
+
+    others = Product.id != product_id if product_id is not None else sa.true()
+    return session.scalar(sa.select(sa.exists().where(
+        Product.notice_prefix == prefix, others))) or session.scalar(sa.select(sa.exists().where(
+            Notice.public_id.like(f"{prefix}-%"), Notice.product_id != product_id
+            if product_id is not None else sa.true()))) or False
+
+
+def free_notice_prefix(session: Session, slug: str) -> str:
+    base = default_notice_prefix(slug)
+    candidate = base
+    number = 2
+    while _prefix_in_use(session, candidate, None):
+        candidate = f"{base[:12 - len(str(number))]}{number}"
+        number += 1
+    return candidate
+
+
+def _check_prefix_free(session: Session, prefix: str, product_id: int | None) -> str:
+    if _prefix_in_use(session, prefix, product_id):
+        raise InvalidInput(f"notice_prefix {prefix} is already used by another product's "
+                           "notice ids; notice ids are unique on this server, so pick another "
+                           f"(e.g. {free_notice_prefix(session, prefix.lower())})",
+                           field="notice_prefix")
+    return prefix
 
 
 def bump_catalog(session: Session, product_id: int) -> None:
@@ -79,6 +111,8 @@ def product_to_dict(product: Product) -> dict[str, Any]:
         "support_email": product.support_email,
         "notice_prefix": product.notice_prefix,
         "signing_keys": [k.public_key for k in product.active_signing_keys],
+        "platforms": [{"id": p["id"], "name": platform_name(product, str(p["id"]))}
+                      for p in product.platforms or ()],
         "demo": product.is_demo,
     }
 
@@ -95,8 +129,10 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
             data.get("minimum_supported_version"), "minimum_supported_version"),
         support_url=_parse_support_url(data.get("support_url")),
         support_email=_parse_support_email(data.get("support_email")),
-        notice_prefix=(_parse_notice_prefix(data["notice_prefix"]) if data.get("notice_prefix")
-                       else default_notice_prefix(slug)),
+        notice_prefix=(_check_prefix_free(session, _parse_notice_prefix(data["notice_prefix"]),
+                                          None) if data.get("notice_prefix")
+                       else free_notice_prefix(session, slug)),
+        platforms=parse_declared(data["platforms"]) if "platforms" in data else [],
     )
     for key in _parse_keys(data.get("signing_keys", [])):
         product.signing_keys.append(SigningKey(public_key=key))
@@ -105,6 +141,10 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
         session.flush()
     except IntegrityError:
         session.rollback()
+        if session.scalar(sa.select(Product.id).where(Product.slug == slug)) is None:
+            # Not the slug: another product took the same notice prefix at the same time.
+            raise ProductExists("another product took this notice prefix a moment ago; "
+                                "try again", field="notice_prefix") from None
         raise ProductExists(f"a product with slug {slug!r} already exists",
                             field="slug") from None
     audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="product.create",
@@ -142,7 +182,10 @@ def update_product(session: Session, actor: Actor, product: Product,
     if "support_email" in changes:
         product.support_email = _parse_support_email(changes["support_email"])
     if "notice_prefix" in changes:
-        product.notice_prefix = _parse_notice_prefix(changes["notice_prefix"])
+        product.notice_prefix = _check_prefix_free(
+            session, _parse_notice_prefix(changes["notice_prefix"]), product.id)
+    if "platforms" in changes:
+        product.platforms = parse_declared(changes["platforms"])
     if "signing_keys" in changes:
         wanted = _parse_keys(changes["signing_keys"])
         now = utcnow()
@@ -156,7 +199,12 @@ def update_product(session: Session, actor: Actor, product: Product,
                 product.signing_keys.append(SigningKey(public_key=key_text))
             else:
                 existing.retired_at = None
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProductExists("another product took this notice prefix a moment ago; pick "
+                            "another", field="notice_prefix") from None
     after = product_to_dict(product)
     if after != before:
         bump_catalog(session, product.id)

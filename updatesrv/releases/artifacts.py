@@ -16,6 +16,7 @@ from ..accounts.services import Actor
 from ..audit import services as audit
 from ..errors import InvalidInput
 from ..products.models import Product
+from ..products.platforms import require_known
 from ..products.services import bump_catalog
 from ..signing import parse_signature, verify_file
 from ..versions import parse_platform, parse_version, version_key
@@ -107,6 +108,7 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
                           data: dict[str, Any]) -> tuple[Artifact, bool]:
     actor.require("publisher")
     item = parse_artifact(data)
+    require_known(session, release.product, item.platform, "platform", allow_any=True)
     require_signature(release.product, item.signature, item.platform)
     existing = _existing_artifact(release, item.platform)
     same = existing is not None and (existing.url, existing.size, existing.sha256,
@@ -131,7 +133,7 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
     """Streams an upload to disk while hashing it, checks the signature against the
     product's keys, and only then points the database at the file."""
     actor.require("publisher")
-    platform = parse_platform(platform)
+    platform = require_known(session, release.product, platform, "platform", allow_any=True)
     sig = parse_signature(signature) if signature not in (None, "") else None
     require_signature(release.product, sig, platform)
     existing = _existing_artifact(release, platform)

@@ -15,6 +15,7 @@ from ..db import utcnow
 from ..errors import InvalidInput
 from ..outbox import release_events
 from ..products.models import Product
+from ..products.platforms import known_platforms, require_known
 from ..products.services import bump_catalog
 from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
 from ..textinput import check_optional_text, check_text
@@ -207,7 +208,10 @@ def create_release(session: Session, actor: Actor, product: Product,
         platforms = [a.platform for a in artifacts]
         if len(set(platforms)) != len(platforms):
             raise InvalidInput("artifacts lists a platform twice", field="artifacts")
-        for a in artifacts:
+        known = known_platforms(session, product)
+        for i, a in enumerate(artifacts):
+            require_known(session, product, a.platform, f"artifacts[{i}].platform",
+                          allow_any=True, known=known)
             require_signature(product, a.signature, a.platform)
     if not draft and not artifacts:
         raise InvalidInput("a published release needs at least one artifact: list them in "

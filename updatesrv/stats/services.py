@@ -176,3 +176,21 @@ def active_installs(session: Session, product_id: int, since: dt.date) -> dict[s
         .where(InstallSeen.product_id == product_id)
         .group_by(InstallSeen.version))
     return {version: int(n) for version, n in rows}
+
+
+def matching_active_installs(session: Session, product_id: int, since: dt.date,
+                             matches: Callable[[str, str, str | None], bool]) -> int:
+    """Distinct installs seen since ``since`` whose newest (version, channel, platform)
+    satisfies ``matches``: how many installs a notice would reach now."""
+    latest = (sa.select(InstallSeen.install_hash, sa.func.max(InstallSeen.day).label("day"))
+              .where(InstallSeen.product_id == product_id, InstallSeen.day >= since)
+              .group_by(InstallSeen.install_hash).subquery())
+    rows = session.execute(
+        sa.select(InstallSeen.install_hash, InstallSeen.version, InstallSeen.channel,
+                  InstallSeen.platform)
+        .join(latest, sa.and_(InstallSeen.install_hash == latest.c.install_hash,
+                              InstallSeen.day == latest.c.day))
+        .where(InstallSeen.product_id == product_id))
+    hashes = {h for h, version, channel, platform in rows
+              if matches(version, channel, platform or None)}
+    return len(hashes)

@@ -76,6 +76,14 @@ class CatalogNotice:
     fixed_in_text: str | None
     updated_at: dt.datetime
     hold_release: Version | None = None
+    # Offer the fixing release to affected installs as critical (always for critical ones).
+    fix_critical: bool = False
+
+    def fixed_by(self, version: Version) -> bool:
+        """Whether moving to ``version`` leaves this issue behind: at or above the fix and
+        outside the affected range."""
+        return (self.fixed_in is not None and version >= self.fixed_in
+                and not self.specifier.contains(version, prereleases=True))
 
     def applies_to(self, version: Version, channel: str, platform: str | None) -> bool:
         # With no platform given the platform filter is ignored: better told than missed.
@@ -144,9 +152,9 @@ class Catalog:
         self.answer_memo[key] = answer
 
     def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
-        """A published, visible, non-yanked release at or above the notice's fix exists."""
+        """A published, visible, non-yanked release that fixes the notice exists."""
         return notice.fixed_in is not None and any(
-            r.version >= notice.fixed_in and not r.yanked and r.visible_at(now)
+            notice.fixed_by(r.version) and not r.yanked and r.visible_at(now)
             for r in self.releases)
 
     def notices_for(self, version: Version, channel: str,
@@ -192,16 +200,10 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             paused=r.paused,
             min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None))
     releases.sort(key=lambda r: r.version, reverse=True)
-    notices = [
-        CatalogNotice(
-            public_id=n.public_id, revision=n.revision, title=n.title, summary=n.summary,
-            severity=n.severity, status=n.status, specifier=SpecifierSet(n.affected),
-            platforms=tuple(n.platforms), channels=tuple(n.channels), workaround=n.workaround,
-            fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
-            updated_at=n.updated_at,
-            hold_release=Version(n.hold_release) if n.hold_release else None)
-        for n in session.scalars(sa.select(Notice).where(Notice.product_id == product.id,
-                                                         Notice.status != "withdrawn"))]
+    # Drafts and withdrawn notices reach no install.
+    notices = [catalog_notice(n) for n in session.scalars(sa.select(Notice).where(
+        Notice.product_id == product.id, Notice.status != "withdrawn",
+        Notice.published_at.is_not(None)))]
     notices.sort(key=lambda n: n.public_id)
     notices.sort(key=lambda n: n.updated_at, reverse=True)
     notices.sort(key=lambda n: SEVERITIES.index(n.severity))
@@ -216,6 +218,19 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         notices=tuple(notices),
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
+
+
+def catalog_notice(n: Notice) -> CatalogNotice:
+    """A notice as the decision sees it (also used to preview a draft and count the
+    installs it would reach, with the same matching rule)."""
+    return CatalogNotice(
+        public_id=n.public_id, revision=n.revision, title=n.title, summary=n.summary,
+        severity=n.severity, status=n.status, specifier=SpecifierSet(n.affected),
+        platforms=tuple(n.platforms), channels=tuple(n.channels), workaround=n.workaround,
+        fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
+        updated_at=n.updated_at,
+        hold_release=Version(n.hold_release) if n.hold_release else None,
+        fix_critical=n.fix_critical)
 
 
 _REVISION = (sa.select(Product.id, Product.catalog_revision)
@@ -237,14 +252,15 @@ class CatalogCache:
         self._entries: dict[str, tuple[Catalog, float]] = {}
         self._lock = threading.Lock()
 
-    def get(self, slug: str) -> Catalog | None:
+    def get(self, slug: str, *, fresh: bool = False) -> Catalog | None:
+        """``fresh`` always re-validates: the vendor's own pages read what they just wrote."""
         with read_only():
-            return self._get(slug)
+            return self._get(slug, fresh)
 
-    def _get(self, slug: str) -> Catalog | None:
+    def _get(self, slug: str, fresh: bool = False) -> Catalog | None:
         now = time.monotonic()
         cached = self._entries.get(slug)
-        if cached is not None and now - cached[1] < self._revalidate:
+        if cached is not None and not fresh and now - cached[1] < self._revalidate:
             return cached[0]
         with self._engine.connect() as conn:
             row = conn.execute(_REVISION, {"slug": slug}).first()

@@ -45,10 +45,10 @@ class Decision:
     stopped: bool = False
 
     def fix_available(self, notice: CatalogNotice) -> bool:
-        """The offered update is at or above the notice's fix: computed here so clients
-        never compare versions and never promise an update they are not offered."""
-        return (self.update is not None and notice.fixed_in is not None
-                and self.update.release.version >= notice.fixed_in)
+        """The offered update fixes the notice (at or above its fix, outside the affected
+        range): computed here so clients never compare versions and never promise an update
+        they are not offered."""
+        return self.update is not None and notice.fixed_by(self.update.release.version)
 
 
 def eligible_artifact(release: CatalogRelease, catalog: Catalog, channels: frozenset[str],
@@ -101,8 +101,10 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     holds = [n.hold_release for n in notices if n.hold_release is not None
              and n.status != "fixed"]
     hold_cap = min(holds) if holds else None
-    critical_fixes = [n.fixed_in for n in notices
-                      if n.severity == "critical" and n.fixed_in is not None]
+    # Notices whose fix is offered as critical: every critical one, and those the vendor
+    # marked "offer the fix as critical".
+    critical_notices = [n for n in notices
+                        if (n.severity == "critical" or n.fix_critical) and n.fixed_in]
     # Who may skip a rollout percentage (never a pause, stop, hold or stepping stone).
     must_update = installed.yanked or not installed.supported
     # A yanked install is offered the best release even if that is a downgrade.
@@ -121,7 +123,7 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
         if candidate is None:
             continue
         bypass = (release.critical or must_update
-                  or any(fix <= release.version for fix in critical_fixes))
+                  or any(n.fixed_by(release.version) for n in critical_notices))
         if not bypass and not in_rollout(query.install_id, catalog.slug, release):
             continue
         offer_index, artifact = index, candidate
@@ -131,7 +133,7 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
 
     offered = catalog.releases[offer_index]
     critical = installed.yanked or not installed.supported or any(
-        fix <= offered.version for fix in critical_fixes)
+        n.fixed_by(offered.version) for n in critical_notices)
     if not critical:
         # Any eligible release between the installed one and the offer that is critical
         # makes the jump critical: skipping it must not hide it.

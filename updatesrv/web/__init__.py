@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from ..markdown import render_markdown
 from ..notices.services import affected_in_words
+from ..products.platforms import platform_name
 from ..timeutil import rfc3339
 from .downloads import bp as downloads_bp
 from .public import bp as public_bp
@@ -34,6 +35,11 @@ def _plain(value: object) -> str:
     return str(value)
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 install', '2 installs' (``plural_form`` for irregular nouns)."""
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
+
+
 def register_web(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(downloads_bp)
@@ -44,6 +50,8 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     app.jinja_env.filters["datetime"] = _time_element
     app.jinja_env.filters["plain"] = _plain
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["platform_name"] = lambda pid, product: platform_name(product, pid)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
