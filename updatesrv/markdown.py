@@ -6,10 +6,24 @@ from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markupsafe import Markup
+
+# Notes sit under the page's own h1 (a version title) and h2 sections, so a "# Heading"
+# inside them becomes an h3: vendor text never outranks the page it is shown on.
+TOP_HEADING_LEVEL = 3
+
+
+def _demote_headings(state: StateCore) -> None:
+    shift = TOP_HEADING_LEVEL - 1
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
+
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.enable(["table", "strikethrough"])
+_md.core.ruler.push("demote_headings", _demote_headings)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",

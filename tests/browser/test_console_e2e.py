@@ -45,7 +45,7 @@ def test_vendor_publishes_and_tells_users(app, browser, page, tmp_path):
             installer = tmp_path / f"ledgerly-{version}.msi"
             installer.write_bytes(b"MSI" + version.encode() * 50_000)
             form = page.locator("form[data-upload]")
-            form.get_by_label("Platform").fill("windows-x86_64")
+            form.get_by_label("Platform").select_option("windows-x86_64")
             form.get_by_label("File").set_input_files(str(installer))
             form.get_by_role("button", name="Upload").click()
             page.get_by_text(f"Uploaded ledgerly-{version}.msi").wait_for()
@@ -63,7 +63,7 @@ def test_vendor_publishes_and_tells_users(app, browser, page, tmp_path):
         page.get_by_label("Affected versions").fill(">=2.0,<2.0.1")
         page.get_by_role("button", name="Show matching versions").click()
         page.get_by_text("1 published version match").wait_for()
-        page.get_by_label("Platforms").fill("windows-x86_64")
+        page.get_by_label("Windows (64-bit)").check()
         page.get_by_label("Summary").fill("After renewing, Ledgerly says the licence expired.")
         page.get_by_label("Workaround").fill("Delete `license.cache`, then start Ledgerly.")
         page.get_by_label("Fixed in").fill("2.0.1")
@@ -71,16 +71,19 @@ def test_vendor_publishes_and_tells_users(app, browser, page, tmp_path):
         # closes them (as it does for a person) so the next click reaches the button.
         page.locator("h1").click()
         shot(page, tmp_path, "notice-form")
-        page.get_by_role("button", name="Save notice").click()
+        page.get_by_role("button", name="Save draft").click()
         page.get_by_text("What an affected install shows").wait_for()
         notice_url = page.url
         notice_id = notice_url.rstrip("/").rsplit("/", 1)[1]
+        shot(page, tmp_path, "notice-draft")
+        page.get_by_role("button", name=f"Publish {notice_id}").click()
+        page.get_by_text(f"Published {notice_id}").wait_for()
         shot(page, tmp_path, "notice-console")
 
         # The public known-issues page and the check API tell affected users.
         page.goto(f"{base}/p/ledgerly/known-issues/")
         page.get_by_label("Your version").fill("2.0.0")
-        page.get_by_label("Platform (optional)").fill("windows-x86_64")
+        page.get_by_label("Your computer").select_option("windows-x86_64")
         page.get_by_role("button", name="Check").click()
         page.get_by_text("1 known issue affects Ledgerly 2.0.0").wait_for()
         assert "version=2.0.0" in page.url  # a link support staff can send

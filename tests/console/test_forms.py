@@ -292,3 +292,19 @@ def test_other_vendor_ids_in_forms(owner, app, client):
     assert other.post(f"/console/globex/tokens/{acme_token}/revoke").status_code == 404
     assert other.post("/console/globex/members/1", data={"role": "viewer"}).status_code == 404
     add_user(app, "viewer@acme.example", "acme", "viewer")
+
+
+def test_new_product_dashboard_guides_the_vendor(owner, api, product, app):
+    page = owner.get(f"{BASE}/").text
+    assert "Getting started" in page
+    for step in ("release", "support", "signing", "notice", "connect"):
+        assert f'data-step="{step}"' in page
+    # The product fixture has a support URL: no prompt; without one, the dashboard asks.
+    assert 'id="support-missing"' not in page
+    api.patch("/api/v1/products/ledgerly", json={"support_url": None})
+    page = owner.get(f"{BASE}/").text
+    assert 'id="support-missing"' in page
+    assert 'class="done" data-step="support"' not in page
+    publish(api, product, "1.0")
+    page = owner.get(f"{BASE}/").text
+    assert 'class="done" data-step="release"' in page

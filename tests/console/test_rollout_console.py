@@ -41,9 +41,18 @@ def test_auto_pause_reason_on_dashboard(owner, api, product):
 
 
 def test_emergency_stop_buttons(owner, api, product):
+    new = owner.get(f"{BASE}/").text
+    assert "Emergency stop" not in new and "Stop stable" not in new  # nothing to stop yet
     publish(api, product, "1.0")
     publish(api, product, "1.1")
-    owner.post(f"{BASE}/channels/stable/stop", data={"reason": "bad CDN"})
+    page = owner.get(f"{BASE}/").text
+    assert "Stop stable" in page and "Stop beta" not in page  # only channels with releases
+    unconfirmed = owner.post(f"{BASE}/channels/stable/stop", data={"reason": "bad CDN"},
+                             follow_redirects=True)
+    assert "tick the box to confirm" in unconfirmed.text
+    assert owner.get(f"/api/v1/products/ledgerly/check?version=1.0&platform={WIN}"
+                     ).json["update"]["version"] == "1.1"
+    owner.post(f"{BASE}/channels/stable/stop", data={"reason": "bad CDN", "confirm": "y"})
     check = owner.get(f"/api/v1/products/ledgerly/check?version=1.0&platform={WIN}").json
     assert check["update"] is None
     assert "stable stopped" in owner.get(f"{BASE}/").text

@@ -22,6 +22,7 @@ from ..errors import UpdatesrvError
 from ..notices import services as notices
 from ..notices.models import RESOLVED_STATUSES, SEVERITIES
 from ..products import services as products
+from ..products.models import Product
 from ..releases import services as releases
 from ..rollouts import services as rollouts
 from ..stats.services import active_installs
@@ -70,6 +71,26 @@ def _installs_chart(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"version": v, "count": n, "width": round(100 * n / top, 1)} for v, n in rows]
 
 
+def getting_started(prod: Product, rows: list[Any], counts: dict[str, int],
+                    has_notice: bool) -> list[dict[str, Any]]:
+    """The new product's checklist; each step says where it is done."""
+    return [
+        {"key": "release", "done": any(not r.draft for r in rows),
+         "text": "Publish your first release", "endpoint": "console.release_new"},
+        {"key": "support", "done": bool(prod.support_url or prod.support_email),
+         "text": "Add a support contact, so stuck users know where to turn",
+         "endpoint": "console.settings"},
+        {"key": "signing", "done": bool(prod.active_signing_keys),
+         "text": "Add a signing key, so installs can verify what they download",
+         "endpoint": "console.settings"},
+        {"key": "notice", "done": has_notice,
+         "text": "File your first known-issue notice", "endpoint": "console.notice_new"},
+        {"key": "connect", "done": bool(counts),
+         "text": "Connect your app: embed the client so installs check for updates",
+         "endpoint": None},
+    ]
+
+
 @bp.get("/<vendor>/p/<product>/")
 @login_required
 def dashboard(vendor: str, product: str) -> View:
@@ -87,8 +108,14 @@ def dashboard(vendor: str, product: str) -> View:
     counts = active_installs(db.session, prod.id, now.date() - dt.timedelta(days=29))
     rolling = [r for r in rows if not r.draft and (r.rollout_percent < 100 or r.paused)]
     stops = {s.channel: s for s in rollouts.emergency_stops(db.session, prod)}
+    # An emergency stop only makes sense where installs are offered something.
+    stoppable = [c for c in prod.channels
+                 if c in stops or any(r.channel == c and not r.draft for r in rows)]
+    checklist = getting_started(prod, rows, counts, has_notice=bool(
+        notices.list_notices(db.session, prod, include_drafts=True, limit=1)))
     return render_template("console/dashboard.html", access=access, product=prod,
                            rolling=rolling, stops=stops, stop_form=forms.StopForm(), now=now,
+                           stoppable=stoppable, checklist=checklist,
                            latest=latest, drafts=drafts, by_severity=by_severity,
                            open_notices=open_notices, chart=_installs_chart(counts),
                            total_installs=sum(counts.values()))
@@ -109,7 +136,10 @@ def channel_resume(vendor: str, product: str, channel: str) -> BaseResponse:
 def _channel_stop(vendor: str, product: str, channel: str, stop: bool) -> BaseResponse:
     access, prod = product_access(vendor, product, "publisher")
     form = forms.StopForm()
-    if form.validate_on_submit():
+    if stop and form.is_submitted() and not form.confirm.data:
+        flash(f"Nothing stopped: tick the box to confirm stopping every offer on {channel}.",
+              "error")
+    elif form.validate_on_submit():
         rollouts.set_emergency_stop(db.session, access.actor, prod, channel, stop,
                                     form.reason.data or "")
         flash(f"Emergency stop on {channel}: installs there are offered nothing." if stop

@@ -128,15 +128,19 @@ class ReleaseEditForm(Form):
     save = SubmitField("Save")
 
 
+PLATFORM_REQUIRED = "Choose the platform this file is for."
+
+
 class UploadForm(Form):
-    platform = StringField("Platform", validators=[DataRequired(), TextLimit(64)])
+    # Choices: the product's platform registry (set by the view).
+    platform = SelectField("Platform", validators=[DataRequired(PLATFORM_REQUIRED)])
     file = FileField("File", validators=[FileRequired()])
     signature = StringField("Signature (base64 Ed25519, if the product has keys)",
                             validators=[Optional(), TextLimit(200)])
 
 
 class ExternalArtifactForm(Form):
-    platform = StringField("Platform", validators=[DataRequired(), TextLimit(64)])
+    platform = SelectField("Platform", validators=[DataRequired(PLATFORM_REQUIRED)])
     url = StringField("Download URL", validators=[DataRequired(), URL(), TextLimit(2000)])
     size = IntegerField("Size in bytes", validators=[DataRequired(), NumberRange(min=0)])
     sha256 = StringField("SHA-256", validators=[DataRequired(), TextLimit(64, min_length=64)])
@@ -223,6 +227,7 @@ class RolloutForm(Form):
 
 class StopForm(Form):
     reason = StringField("Reason", validators=[Optional(), TextLimit(2000)])
+    confirm = BooleanField("Yes, offer nothing on this channel until I lift the stop")
 
 
 RAMP_ITEM = re.compile(r"^\s*(\d{1,3})\s*%\s*(?:now|\+\s*(\d+(?:\.\d+)?)\s*h)\s*$")

@@ -19,6 +19,8 @@ from ..audit.services import list_events
 from ..db import db, utcnow
 from ..errors import UpdatesrvError
 from ..markdown import render_markdown
+from ..notices.links import notices_for_release
+from ..products import platforms as registry
 from ..products.models import Product
 from ..releases import artifacts
 from ..releases import services as releases
@@ -64,10 +66,21 @@ def release_new(vendor: str, product: str) -> View:
                            preview=preview), form_status(form)
 
 
+def _with_platforms(form: Any, prod: Product) -> Any:
+    """File forms pick a platform from the product's registry, never free text."""
+    form.platform.choices = [("", "Choose a platform…"), *[
+        (pid, f"{name} ({pid})" if name != pid else pid)
+        for pid, name in ((p, registry.platform_name(prod, p))
+                          for p in registry.known_platforms(db.session, prod))],
+        ("any", "Every platform: one file for all (any)")]
+    return form
+
+
 def _release_page(access: Any, prod: Product, release: Any, **forms_: Any) -> View:
     edit = forms_.get("edit") or forms.ReleaseEditForm(obj=release)
-    upload = forms_.get("upload") or forms.UploadForm(prefix="up")
-    external = forms_.get("external") or forms.ExternalArtifactForm(prefix="ext")
+    upload = forms_.get("upload") or _with_platforms(forms.UploadForm(prefix="up"), prod)
+    external = forms_.get("external") or _with_platforms(
+        forms.ExternalArtifactForm(prefix="ext"), prod)
     yank = forms_.get("yank") or forms.YankForm(prefix="yank")
     rollout = forms_.get("rollout") or forms.RolloutForm(
         prefix="ro", rollout_percent=release.rollout_percent,
@@ -77,6 +90,8 @@ def _release_page(access: Any, prod: Product, release: Any, **forms_: Any) -> Vi
     status = max(form_status(f) for f in (edit, upload, external, yank, rollout))
     return render_template("console/release.html", access=access, product=prod,
                            release=release, edit=edit, upload=upload, external=external,
+                           release_notices=notices_for_release(
+                               db.session, prod, release.version, include_drafts=True),
                            yank=yank, rollout=rollout, action=forms.ActionForm(),
                            events=history,
                            preview=forms_.get("preview"), base=base_url(),
@@ -170,7 +185,7 @@ def release_yank(vendor: str, product: str, version: str) -> View:
 @login_required
 def release_upload(vendor: str, product: str, version: str) -> View:
     access, prod, release = release_context(vendor, product, version, "publisher")
-    form = forms.UploadForm(prefix="up")
+    form = _with_platforms(forms.UploadForm(prefix="up"), prod)
     if form.validate_on_submit():
         upload = form.file.data
         done = apply_form(
@@ -191,7 +206,7 @@ def release_upload(vendor: str, product: str, version: str) -> View:
 @login_required
 def release_external(vendor: str, product: str, version: str) -> View:
     access, prod, release = release_context(vendor, product, version, "publisher")
-    form = forms.ExternalArtifactForm(prefix="ext")
+    form = _with_platforms(forms.ExternalArtifactForm(prefix="ext"), prod)
     if form.validate_on_submit():
         done = apply_form(form, lambda: artifacts.add_external_artifact(
             db.session, access.actor, release, {

@@ -331,7 +331,7 @@ def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "opened_at": rfc3339(notice.opened_at), "updated_at": rfc3339(notice.updated_at),
         "resolved_at": rfc3339(notice.resolved_at),
         "url": f"{base_url}/p/{product.slug}/known-issues/{notice.public_id}",
-        "support_url": support_url(product) or f"{base_url}/p/{product.slug}/",
+        "support_url": support_url(product),
         "timeline": [{"at": rfc3339(u.created_at), "status": u.status, "revision": u.revision,
                       "message": u.message} for u in notice.timeline],
     }

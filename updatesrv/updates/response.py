@@ -14,13 +14,14 @@ def absolute(url: str, base_url: str) -> str:
     return url if url.startswith(("http://", "https://")) else base_url + url
 
 
-def support_url(catalog: Catalog, base_url: str) -> str:
-    """Self-service must never be a dead end: the vendor's contact, else the product page."""
+def support_url(catalog: Catalog) -> str | None:
+    """The vendor's support contact, or None: "Contact support" must never send a stuck
+    user to the product page it came from (the console asks vendors for a contact)."""
     if catalog.support_url:
         return catalog.support_url
     if catalog.support_email:
         return f"mailto:{catalog.support_email}"
-    return f"{base_url}/p/{catalog.slug}/"
+    return None
 
 
 def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catalog,
@@ -55,7 +56,7 @@ def _static_notice_body(notice: CatalogNotice, catalog: Catalog,
         "fixed_in": notice.fixed_in_text,
         "fix_available": False,
         "url": f"{base_url}/p/{catalog.slug}/known-issues/{notice.public_id}",
-        "support_url": support_url(catalog, base_url),
+        "support_url": support_url(catalog),
         "updated_at": rfc3339(notice.updated_at),
     }
 

@@ -11,11 +11,13 @@ from .. import runtime
 from ..api.helpers import base_url, json_response
 from ..db import db, utcnow
 from ..errors import InvalidInput, NotFound
+from ..notices.links import notices_for_release, releases_for_notice
 from ..notices.models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice
 from ..notices.osv import notice_to_osv
 from ..notices.services import affected_in_words, get_notice, list_notices, support_url
 from ..paging import page_args
 from ..products.models import Product
+from ..products.platforms import product_platforms
 from ..products.services import get_product, list_all_public_products
 from ..releases.models import Release
 from ..releases.services import (
@@ -84,7 +86,8 @@ def release(product: str, version: str) -> str:
     rel = get_release(db.session, prod, version)
     if not rel.visible_at(utcnow()):
         abort(404)
-    return render_template("public/release.html", product=prod, release=rel)
+    return render_template("public/release.html", product=prod, release=rel,
+                           release_notices=notices_for_release(db.session, prod, rel.version))
 
 
 def _am_i_affected(prod: Product, catalog: Catalog) -> dict[str, Any] | None:
@@ -93,15 +96,23 @@ def _am_i_affected(prod: Product, catalog: Catalog) -> dict[str, Any] | None:
     if not raw_version:
         return None
     result: dict[str, Any] = {"version": raw_version, "error": None}
+    # Plain words for people who are not developers: no rule names, no patterns.
     try:
         version = parse_version(raw_version)
-        raw_platform = request.args.get("platform", "").strip()
+    except InvalidInput:
+        result["error"] = (f"“{raw_version[:64]}” does not look like a version number. Version "
+                           "numbers look like 2.0 or 2.0.1; you can find yours in the app's "
+                           "About window.")
+        return result
+    raw_platform = request.args.get("platform", "").strip()
+    try:
         platform = parse_platform(raw_platform) if raw_platform else None
-        channel = request.args.get("channel") or catalog.channels[0]
-        if channel not in catalog.channels:
-            raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}")
-    except InvalidInput as exc:
-        result["error"] = exc.detail
+    except InvalidInput:
+        result["error"] = "Choose your computer from the list, or “I don't know”."
+        return result
+    channel = request.args.get("channel") or catalog.channels[0]
+    if channel not in catalog.channels:
+        result["error"] = "Choose one of the listed release channels."
         return result
     decision: Decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
                                             now=utcnow()), catalog)
@@ -148,10 +159,13 @@ def known_issues(product: str) -> str:
             groups.append((label, []))
         groups[-1][1].append(notice)
     platforms = sorted({p for n in catalog.notices for p in n.platforms})
+    own = product_platforms(db.session, prod)
+    platform_choices = list(dict.fromkeys([*own, *platforms]))
     return render_template(
         "public/known_issues.html", product=prod, groups=groups, page=page, pages=pages,
         total=len(ordered), affected=affected, statuses=STATUSES, severities=SEVERITIES,
-        platforms=platforms, filters={"status": status, "severity": severity,
+        platforms=platforms, platform_choices=platform_choices,
+        filters={"status": status, "severity": severity,
                                       "platform_filter": platform},
         open_count=len(open_rows))
 
@@ -173,6 +187,7 @@ def notice_page(product: str, notice_id: str) -> str:
     return render_template("public/notice.html", product=prod, notice=notice,
                            affected_text=affected_in_words(notice.affected),
                            fix_release=_fix_release(prod, notice.fixed_in),
+                           links=releases_for_notice(db.session, prod, notice),
                            support=support_url(prod))
 
 
