@@ -308,3 +308,19 @@ def test_new_product_dashboard_guides_the_vendor(owner, api, product, app):
     publish(api, product, "1.0")
     page = owner.get(f"{BASE}/").text
     assert 'class="done" data-step="release"' in page
+
+
+def test_settings_declare_platforms_with_names(owner, api, product):
+    url = f"{BASE}/settings"
+    base = {"name": "Ledgerly", "notice_prefix": "LEDG", "support_url": "https://help.example/"}
+    bad = owner.post(url, data={**base, "platforms": "Windows 11!"})
+    assert bad.status_code == 400 and "platforms must be 1-64 characters" in bad.text
+    ok = owner.post(url, data={**base, "platforms": "linux-riscv64 = Linux (RISC-V)\n"
+                                                    "windows-x86_64"})
+    assert ok.status_code == 302
+    page = owner.get(url).text
+    assert "linux-riscv64 = Linux (RISC-V)" in page and "Linux (RISC-V) (<code>" in page
+    form = owner.get(f"{BASE}/notices/new").text
+    assert 'value="linux-riscv64"' in form and "Linux (RISC-V)" in form
+    assert api.patch("/api/v1/products/ledgerly", json={}).json["platforms"][0] == {
+        "id": "linux-riscv64", "name": "Linux (RISC-V)"}

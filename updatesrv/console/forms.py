@@ -105,6 +105,22 @@ class SettingsForm(Form):
     minimum_supported_version = StringField("Minimum supported version",
                                             validators=[Optional(), TextLimit(64)])
     notice_prefix = StringField("Notice id prefix", validators=[DataRequired(), TextLimit(12)])
+    platforms = TextAreaField("Platforms", validators=[Optional(), TextLimit(10_000)])
+
+
+def platforms_text(declared: list[dict[str, str | None]]) -> str:
+    """Declared platforms as the settings form shows them: one per line, ``id = name``."""
+    return "\n".join(f"{p['id']} = {p['name']}" if p.get("name") else str(p["id"])
+                     for p in declared)
+
+
+def parse_platforms_text(text: str) -> list[dict[str, str | None] | str]:
+    """The settings form's lines back into the API's ``platforms`` list."""
+    items: list[dict[str, str | None] | str] = []
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        pid, _, name = line.partition("=")
+        items.append({"id": pid.strip(), "name": name.strip() or None})
+    return items
 
 
 class SigningKeyForm(Form):

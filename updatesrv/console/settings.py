@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..db import db
 from ..errors import UpdatesrvError
+from ..products import platforms as registry
 from ..products import services as products
 from ..products.models import Product
 from . import forms
@@ -31,6 +32,8 @@ def settings(vendor: str, product: str) -> View:
     access, prod = product_access(vendor, product)
     form = forms.SettingsForm(obj=prod)
     key_form = forms.SigningKeyForm(prefix="key")
+    if request.method == "GET":
+        form.platforms.data = forms.platforms_text(prod.platforms or [])
     if request.method == "POST":
         access.require("owner")
         if form.validate_on_submit():
@@ -39,7 +42,8 @@ def settings(vendor: str, product: str) -> View:
                     "name": form.name.data, "support_url": form.support_url.data or None,
                     "support_email": form.support_email.data or None,
                     "minimum_supported_version": form.minimum_supported_version.data or None,
-                    "notice_prefix": (form.notice_prefix.data or "").strip()})
+                    "notice_prefix": (form.notice_prefix.data or "").strip(),
+                    "platforms": forms.parse_platforms_text(form.platforms.data or "")})
             except UpdatesrvError as exc:
                 db.session.rollback()
                 forms.show_error(form, exc)
@@ -51,7 +55,9 @@ def settings(vendor: str, product: str) -> View:
 
 def _settings_page(access: Any, prod: Product, form: Any, key_form: Any) -> View:
     return render_template("console/settings.html", access=access, product=prod, form=form,
-                           key_form=key_form, retire_form=forms.ActionForm()
+                           key_form=key_form, retire_form=forms.ActionForm(),
+                           registry=registry.registry_to_list(db.session, prod),
+                           builtin=registry.BUILTIN_NAMES
                            ), max(form_status(form), form_status(key_form))
 
 

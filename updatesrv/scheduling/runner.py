@@ -30,6 +30,21 @@ def run_once(app: Flask, now: dt.datetime | None = None,
     return done
 
 
+def report(label: str, done: dict[str, Any]) -> None:
+    """INFO only when a run did something: an idle scheduler stays quiet in the logs."""
+    worked = {k: v for k, v in done.items() if v}
+    if worked:
+        log.info("%s: %s", label, ", ".join(f"{k}={v}" for k, v in worked.items()))
+    else:
+        log.debug("%s: nothing to do", label)
+
+
+def quiet_library_logs() -> None:
+    # APScheduler logs every run of every job at INFO ("Running job ...", "executed
+    # successfully"): twice a tick, forever. Its warnings (missed runs) still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+
+
 def run_forever(app: Flask, tick_seconds: float = 30.0,
                 housekeeping_seconds: float = 3600.0) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -37,18 +52,17 @@ def run_forever(app: Flask, tick_seconds: float = 30.0,
 
     def tick() -> None:
         try:
-            done = run_once(app, housekeeping=False)
-            if done["ramp_steps"]:
-                log.info("applied %d ramp step(s)", done["ramp_steps"])
+            report("tick", run_once(app, housekeeping=False))
         except Exception:  # the next tick retries: nothing due is lost
             log.exception("scheduler tick failed")
 
     def housekeep() -> None:
         try:
-            log.info("housekeeping: %s", run_once(app))
+            report("housekeeping", run_once(app))
         except Exception:
             log.exception("housekeeping failed")
 
+    quiet_library_logs()
     scheduler = BlockingScheduler(timezone=dt.UTC)
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True,
                                "misfire_grace_time": None}
