@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml client/pyproject.toml
 run: $(STAMP)
 	$(BIN)/updatesrv init --demo
 	@echo
-	@echo "  updatesrv on http://$(BIND)/  (demo product: http://$(BIND)/p/ledgerly-demo/)"
-	@echo "  demo vendor login: demo@example.com / demo-password"
+	@echo "  demo product: /p/ledgerly-demo/ and the console: /console/ on the address"
+	@echo "  printed below (\"updatesrv is serving on ...\"); demo vendor login:"
+	@echo "  demo@example.com / demo-password"
 	@echo
 	$(BIN)/updatesrv serve --bind $(BIND)
 

@@ -54,6 +54,27 @@ def gunicorn_options(bind: str, workers: int, worker_class: str = DEFAULT_WORKER
     return options
 
 
+def listener_urls(addresses: list[Any]) -> list[str]:
+    """What to open in a browser for each bound socket (the port the OS really gave, e.g.
+    for ``--bind 127.0.0.1:0``); a wildcard address is shown as this machine's loopback."""
+    urls = []
+    for address in addresses:
+        if isinstance(address, str | bytes):
+            urls.append(f"unix:{os.fsdecode(address)}")
+            continue
+        host, port = address[0], address[1]
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        note = " (all interfaces)" if shown != host else ""
+        urls.append(f"http://[{shown}]:{port}/{note}" if ":" in shown
+                    else f"http://{shown}:{port}/{note}")
+    return urls
+
+
+def _announce(server: Any) -> None:
+    for url in listener_urls([listener.sock.getsockname() for listener in server.LISTENERS]):
+        print(f"updatesrv is serving on {url}", flush=True)
+
+
 def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None, *,
                  worker_class: str = DEFAULT_WORKER_CLASS, control_socket: str | None = None,
                  app_factory: Callable[[], Flask] | None = None) -> None:
@@ -71,7 +92,7 @@ def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None, *
     class UpdatesrvGunicorn(BaseApplication):
         def load_config(self) -> None:
             options = {**gunicorn_options(bind, workers, worker_class, control_socket),
-                       "worker_exit": flush_all, **(extra or {})}
+                       "worker_exit": flush_all, "when_ready": _announce, **(extra or {})}
             for key, value in options.items():
                 if key in self.cfg.settings:  # control_socket_* only exist in gunicorn 25.1+
                     self.cfg.set(key, value)
