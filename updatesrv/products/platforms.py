@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
+from ..textinput import check_optional_text
 from ..versions import ANY_PLATFORM, parse_platform
 from .models import Product
 
@@ -111,11 +112,8 @@ def parse_declared(value: object) -> list[dict[str, str | None]]:
         if pid == ANY_PLATFORM:
             raise InvalidInput("'any' is built in (a file for every platform); it needs no "
                                "declaring", field="platforms")
-        if name is not None:
-            if not isinstance(name, str) or len(name.strip()) > MAX_NAME:
-                raise InvalidInput(f"a platform name is text of at most {MAX_NAME} characters",
-                                   field="platforms")
-            name = name.strip() or None
+        name = check_optional_text(name, "platforms", MAX_NAME,
+                                   label=f"the name of platform {pid}")
         out[pid] = name
     return [{"id": k, "name": v} for k, v in out.items()]
 
