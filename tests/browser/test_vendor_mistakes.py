@@ -69,7 +69,8 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
 
         # The notice: no severity chosen, then a fix inside the affected range.
         page.goto(f"{base}/console/acme/p/ledgerly/notices/new")
-        page.get_by_label("Title").fill("Licence expired after renewal")
+        long_title = "Licence expired after renewal " + "x" * 270  # pasted by mistake
+        page.get_by_label("Title").fill(long_title)
         page.get_by_label("Status").select_option("workaround")
         page.get_by_label("Affected versions").fill("2.0.0")  # a bare version is fine
         page.get_by_label("Windows (64-bit)").check()
@@ -78,7 +79,11 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         page.locator("h1").click()
         page.get_by_role("button", name="Save draft").click()
         assert "Choose a severity" in field_error(page, "severity")
-        shot("3-no-severity")
+        # Never cut to fit: refused, naming the limit, with the whole text still there.
+        assert "120" in field_error(page, "title")
+        assert page.get_by_label("Title").input_value() == long_title
+        shot("3-no-severity-and-long-title")
+        page.get_by_label("Title").fill("Licence expired after renewal")
         page.get_by_label("Severity").select_option("major")
         page.get_by_role("button", name="Save draft").click()
         assert "itself affected" in field_error(page, "fixed_in")

@@ -188,7 +188,7 @@ def _notice_page(access: Any, prod: Product, notice: Any, form: Any, update_form
     if catalog is not None and notice.status != "withdrawn":
         # Built from the stored notice (drafts are in no catalog) with the check's own code.
         entry = catalog_notice(notice)
-        delivered = notice_body(entry, None, catalog, base_url(), utcnow())
+        delivered = notice_body(entry, None, catalog, base_url(), utcnow(), memo=False)
         reach = _reach(prod, entry)
     else:
         reach = None

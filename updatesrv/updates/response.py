@@ -25,7 +25,8 @@ def support_url(catalog: Catalog) -> str | None:
 
 
 def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catalog,
-                base_url: str, now: dt.datetime | None = None) -> dict[str, Any]:
+                base_url: str, now: dt.datetime | None = None, *,
+                memo: bool = True) -> dict[str, Any]:
     """A notice as delivered to installs. ``fix_available`` is about this install's offer;
     asked without an install (no decision), it says whether a fixing release is out."""
     if decision is not None:
@@ -33,6 +34,8 @@ def notice_body(notice: CatalogNotice, decision: Decision | None, catalog: Catal
     else:
         assert now is not None
         fix_available = catalog.fix_released(notice, now)
+    if not memo:  # a preview of a notice being edited (a draft is in no catalog)
+        return {**_static_notice_body(notice, catalog, base_url), "fix_available": fix_available}
     key = (notice.public_id, base_url)
     static = catalog.body_memo.get(key)
     if static is None:
