@@ -123,30 +123,35 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     slug = parse_slug(data.get("slug"))
-    product = Product(
-        vendor_id=actor.vendor_id, slug=slug, name=_parse_name(data.get("name")),
-        minimum_supported_version=_parse_optional_version(
+    fields = {
+        "vendor_id": actor.vendor_id, "slug": slug, "name": _parse_name(data.get("name")),
+        "minimum_supported_version": _parse_optional_version(
             data.get("minimum_supported_version"), "minimum_supported_version"),
-        support_url=_parse_support_url(data.get("support_url")),
-        support_email=_parse_support_email(data.get("support_email")),
-        notice_prefix=(_check_prefix_free(session, _parse_notice_prefix(data["notice_prefix"]),
-                                          None) if data.get("notice_prefix")
-                       else free_notice_prefix(session, slug)),
-        platforms=parse_declared(data["platforms"]) if "platforms" in data else [],
-    )
-    for key in _parse_keys(data.get("signing_keys", [])):
-        product.signing_keys.append(SigningKey(public_key=key))
-    session.add(product)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        if session.scalar(sa.select(Product.id).where(Product.slug == slug)) is None:
-            # Not the slug: another product took the same notice prefix at the same time.
-            raise ProductExists("another product took this notice prefix a moment ago; "
-                                "try again", field="notice_prefix") from None
-        raise ProductExists(f"a product with slug {slug!r} already exists",
-                            field="slug") from None
+        "support_url": _parse_support_url(data.get("support_url")),
+        "support_email": _parse_support_email(data.get("support_email")),
+        "platforms": parse_declared(data["platforms"]) if "platforms" in data else [],
+    }
+    keys = _parse_keys(data.get("signing_keys", []))
+    chosen = _parse_notice_prefix(data["notice_prefix"]) if data.get("notice_prefix") else None
+    # Two products created at once may both pick the same free default prefix: the unique
+    # index lets one win, and the other picks again.
+    for attempt in range(5):
+        prefix = (_check_prefix_free(session, chosen, None) if chosen
+                  else free_notice_prefix(session, slug))
+        product = Product(**fields, notice_prefix=prefix,
+                          signing_keys=[SigningKey(public_key=k) for k in keys])
+        session.add(product)
+        try:
+            session.flush()
+            break
+        except IntegrityError:
+            session.rollback()
+            if session.scalar(sa.select(Product.id).where(Product.slug == slug)) is not None:
+                raise ProductExists(f"a product with slug {slug!r} already exists",
+                                    field="slug") from None
+            if chosen or attempt == 4:
+                raise ProductExists("another product took this notice prefix a moment ago; "
+                                    "pick another", field="notice_prefix") from None
     audit.record(session, vendor_id=actor.vendor_id, actor=actor.label, action="product.create",
                  object_type="product", object_key=slug, after=product_to_dict(product))
     session.commit()
