@@ -2,15 +2,8 @@
 version?" Small on purpose, safe to embed: every call has a timeout, every failure is an
 ``UpdateCheckError``, and ``check_for_updates`` never raises at all."""
 
-from ._client import (
-    CheckResult,
-    Installed,
-    Notice,
-    Update,
-    UpdateClient,
-    check_for_updates,
-    default_platform,
-)
+from ._client import UpdateClient, check_for_updates, default_platform
+from ._models import CheckResult, Installed, Notice, Update
 from .errors import (
     DownloadError,
     IntegrityError,
@@ -19,6 +12,7 @@ from .errors import (
     RequestRejected,
     ServerError,
     SignatureError,
+    StaleAnswerError,
     UpdateCheckError,
 )
 
@@ -33,6 +27,7 @@ __all__ = [
     "RequestRejected",
     "ServerError",
     "SignatureError",
+    "StaleAnswerError",
     "Update",
     "UpdateCheckError",
     "UpdateClient",

@@ -1,16 +1,19 @@
 """python -m updatesrv_client check|notices --server URL --product P --version V
 
 Exit status: 0 when the check worked (whatever it found), 1 when it failed, 2 for a usage
-error. ``notices`` is meant for launchers and installers to run before the app starts; when
-the server is unreachable it prints the last saved answer (with --state-dir) and exits 1."""
+error. Both commands are meant for launchers and installers: when the server cannot be
+reached they print the last saved answer (with --state-dir), say so, and exit 1. Nothing
+the server sends can make them print a traceback."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from . import present
 from ._client import UpdateClient, default_platform
+from ._models import CheckResult
 from .errors import UpdateCheckError
 
 
@@ -28,33 +31,19 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"default: this machine ({default_platform()})")
         p.add_argument("--state-dir", default=None,
                        help="folder for the install id and the saved answer")
-        p.add_argument("--timeout", type=float, default=10.0)
+        p.add_argument("--timeout", type=float, default=10.0,
+                       help="seconds the whole check may take (default 10)")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    client = UpdateClient(args.server, args.product, args.version, channel=args.channel,
-                          platform=args.platform, state_dir=args.state_dir,
-                          timeout=args.timeout)
-    try:
-        result = client.check(force=True)
-    except UpdateCheckError as exc:
-        print(f"update check failed: {exc}", file=sys.stderr)
-        cached = client.cached_result()
-        if cached is not None and args.command == "notices":
-            present.console(cached)
-        return 1
-    if args.command == "notices":
-        present.console(result)
-        return 0
+def _print_check(product: str, result: CheckResult) -> None:
     update = result.update
     if update is None:
-        print(f"{args.product} {result.installed.version} is up to date "
+        print(f"{product} {result.installed.version} is up to date "
               f"on the {result.channel} channel.")
     else:
         kind = "CRITICAL update" if update.critical else "Update"
-        print(f"{kind} available: {args.product} {update.version} "
+        print(f"{kind} available: {product} {update.version} "
               f"({update.size} bytes)\n  notes:    {update.notes_url}\n"
               f"  download: {update.download_url}\n  sha256:   {update.sha256}")
     if result.installed.yanked:
@@ -62,10 +51,59 @@ def main(argv: list[str] | None = None) -> int:
     if not result.installed.supported:
         print(f"Note: {result.installed.version} is no longer supported.")
     if result.notices:
-        print(f"{len(result.notices)} known issue(s) affect this version; "
-              "run the 'notices' command to read them.")
+        count = len(result.notices)
+        print(f"{count} known {'issue affects' if count == 1 else 'issues affect'} this "
+              "version; run the 'notices' command to read them.")
+    if result.from_cache:
+        print("(shown from the last saved answer)")
+
+
+def _show(command: str, product: str, result: CheckResult) -> None:
+    if command == "notices":
+        present.console(result)
+    else:
+        _print_check(product, result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        client = UpdateClient(args.server, args.product, args.version, channel=args.channel,
+                              platform=args.platform, state_dir=args.state_dir,
+                              deadline=args.timeout)
+    except UpdateCheckError as exc:
+        print(f"update check failed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = client.check(force=True)
+    except UpdateCheckError as exc:
+        print(f"update check failed: {exc}", file=sys.stderr)
+        cached = client.cached_result()
+        if cached is not None:
+            print("The server could not be asked; showing the last saved answer "
+                  f"(from {_when(cached)}).", file=sys.stderr)
+            _show(args.command, args.product, cached)
+        return 1
+    _show(args.command, args.product, result)
     return 0
 
 
+def _when(result: CheckResult) -> str:
+    return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(result.checked_at))
+
+
+def run() -> int:
+    """main() that turns anything unexpected into one line and exit status 1: a launcher
+    must never show its user a traceback."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        print(f"update check failed unexpectedly: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -1,42 +1,46 @@
+"""UpdateClient: the check, the notices shown, the download. HTTP lives in _transport,
+memory in _state, the answer's shape in _models."""
+
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import platform as _platform
 import re
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from . import _signatures
+from ._models import CheckResult, Notice, Update, parse_check
+from ._state import State
+from ._transport import Reply, Transport, parse_json
 from .errors import (
     DownloadError,
     IntegrityError,
-    NetworkError,
     ProductNotFound,
     RequestRejected,
     ServerError,
-    SignatureError,
     UpdateCheckError,
 )
 
 log = logging.getLogger("updatesrv_client")
 log.addHandler(logging.NullHandler())
 
-DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read (seconds)
-DOWNLOAD_TIMEOUT = (10.0, 60.0)  # per read, not for the whole file
+DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read: per socket operation (seconds)
+DEFAULT_DEADLINE = 30.0  # the whole check, whatever the server does (seconds)
+MAX_ANSWER_BYTES = 1024 * 1024  # a check answer is a few KiB; refuse anything near this
+MAX_ERROR_BYTES = 64 * 1024
+# A download may take as long as this rate needs for its size, and at least five minutes.
+DOWNLOAD_MIN_RATE = 64 * 1024  # bytes per second
+DOWNLOAD_MIN_SECONDS = 300.0
 CHUNK = 64 * 1024
 SEVERITY_ORDER = ("critical", "major", "minor", "info")
 
@@ -51,164 +55,19 @@ def default_platform() -> str:
     return f"{system}-{arch}"
 
 
-@dataclass(frozen=True)
-class Installed:
-    version: str
-    known: bool
-    yanked: bool
-    supported: bool
-
-
-@dataclass(frozen=True)
-class Update:
-    version: str
-    channel: str
-    critical: bool
-    notes: str
-    notes_url: str
-    published_at: str | None
-    download_url: str
-    size: int
-    sha256: str
-    signature: str | None
-
-
-@dataclass(frozen=True)
-class Notice:
-    id: str
-    revision: int
-    title: str
-    summary: str
-    severity: str
-    status: str
-    platforms: tuple[str, ...]
-    workaround: str
-    fixed_in: str | None
-    fix_available: bool
-    url: str
-    support_url: str | None
-    updated_at: str | None
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    product: str
-    channel: str
-    installed: Installed
-    update: Update | None
-    notices: tuple[Notice, ...]
-    check_again_after: int
-    checked_at: float
-    from_cache: bool = False
-    _is_new: Callable[[Notice], bool] = field(default=lambda n: True, repr=False,
-                                              compare=False)
-
-    @property
-    def new_notices(self) -> tuple[Notice, ...]:
-        """Notices not yet shown on this install at their current revision (critical ones
-        stay here while they apply: they cannot be dismissed)."""
-        return tuple(n for n in self.notices if self._is_new(n))
-
-
-def _get(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], default: Any = None,
-         required: bool = True) -> Any:
-    value = data.get(key, default)
-    if value is None and not required:
-        return default
-    if not isinstance(value, kind):
-        raise ServerError(f"unexpected response: {key!r} is {type(value).__name__}")
-    return value
-
-
-def _parse_update(data: Mapping[str, Any] | None) -> Update | None:
-    if data is None:
-        return None
-    download = _get(data, "download", dict)
-    return Update(
-        version=_get(data, "version", str), channel=_get(data, "channel", str, ""),
-        critical=bool(data.get("critical", False)), notes=_get(data, "notes", str, ""),
-        notes_url=_get(data, "notes_url", str, ""),
-        published_at=data.get("published_at"),
-        download_url=_get(download, "url", str), size=_get(download, "size", int),
-        sha256=_get(download, "sha256", str).lower(),
-        signature=_get(download, "signature", str, None, required=False))
-
-
-def _parse_notice(data: Mapping[str, Any]) -> Notice:
-    return Notice(
-        id=_get(data, "id", str), revision=_get(data, "revision", int),
-        title=_get(data, "title", str), summary=_get(data, "summary", str, ""),
-        severity=_get(data, "severity", str, "info"), status=_get(data, "status", str, ""),
-        platforms=tuple(data.get("platforms") or ()),
-        workaround=_get(data, "workaround", str, "", required=False),
-        fixed_in=data.get("fixed_in"), fix_available=bool(data.get("fix_available", False)),
-        url=_get(data, "url", str, ""), support_url=data.get("support_url"),
-        updated_at=data.get("updated_at"))
-
-
-def _parse_body(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ServerError("unexpected response: not a JSON object")
-    return body
-
-
-class _State:
-    """Files in state_dir: the install id, the last result per (product, version, channel,
-    platform), and which notice revisions were shown. Written atomically."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def _path(self, name: str) -> Path:
-        return self.dir / name
-
-    def read_json(self, name: str) -> dict[str, Any]:
-        try:
-            data = json.loads(self._path(name).read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
-
-    def write_json(self, name: str, data: Mapping[str, Any]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, self._path(name))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-    def install_id(self) -> str:
-        path = self._path("install_id")
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-            if re.fullmatch(r"[A-Za-z0-9_-]{8,128}", value):
-                return value
-        except OSError:
-            pass
-        value = uuid.uuid4().hex
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".install_id.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(value)
-        os.replace(tmp, path)
-        return value
-
-
 class UpdateClient:
     """Checks one installed product against an updatesrv server.
 
     ``state_dir`` (a per-user app data folder) keeps the anonymous install id, the last
     answer and which notices were shown; without it, nothing is remembered between runs.
+    ``timeout`` bounds each socket operation and ``deadline`` the whole check (seconds).
     """
 
     def __init__(self, server: str, product: str, version: str, *, channel: str = "stable",
                  platform: str | None = None, state_dir: str | os.PathLike[str] | None = None,
                  public_keys: Iterable[str] | None = None,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                 deadline: float = DEFAULT_DEADLINE,
                  session: requests.Session | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.server = server.rstrip("/")
@@ -217,13 +76,12 @@ class UpdateClient:
         self.channel = channel
         self.platform = platform or default_platform()
         self.timeout = timeout
+        self.deadline = float(deadline)
         self.public_keys = tuple(public_keys or ())
-        if self.public_keys:
-            self._load_keys()  # fail early, in the constructor, if cryptography is missing
-        self._state = _State(Path(state_dir)) if state_dir is not None else None
-        self._memory_results: dict[str, Any] = {}
-        self._memory_shown: dict[str, Any] = {}
-        self._http = session or requests.Session()
+        # Parsed now, so a missing 'cryptography' or a typo fails in the constructor.
+        self._vendor_keys = _signatures.load_keys(self.public_keys, "public_keys")
+        self._state = State(Path(state_dir) if state_dir is not None else None)
+        self._transport = Transport(session, timeout)
         self._clock = clock
 
     # -- checking ---------------------------------------------------------------------
@@ -234,111 +92,87 @@ class UpdateClient:
 
     @property
     def install_id(self) -> str | None:
-        return self._state.install_id() if self._state else None
-
-    def _saved(self) -> dict[str, Any] | None:
-        results = self._state.read_json("results.json") if self._state else self._memory_results
-        entry = results.get(self._key)
-        return entry if isinstance(entry, dict) and isinstance(entry.get("body"), dict) else None
-
-    def _save(self, entry: dict[str, Any]) -> None:
-        if self._state is None:
-            self._memory_results[self._key] = entry
-            return
-        # Only this version's result is kept: an upgraded app never shows the old
-        # version's notices.
-        results = self._state.read_json("results.json")
-        results = {k: v for k, v in results.items()
-                   if not k.startswith(f"{self.product}|") or k == self._key}
-        results[self._key] = entry
-        self._state.write_json("results.json", results)
+        return self._state.install_id()
 
     def _result(self, entry: dict[str, Any], from_cache: bool) -> CheckResult:
-        body = entry["body"]
-        installed = _get(body, "installed", dict)
         try:
-            return CheckResult(
-                product=_get(body, "product", str), channel=_get(body, "channel", str),
-                installed=Installed(version=_get(installed, "version", str),
-                                    known=bool(installed.get("known")),
-                                    yanked=bool(installed.get("yanked")),
-                                    supported=bool(installed.get("supported", True))),
-                update=_parse_update(body.get("update")),
-                notices=tuple(_parse_notice(n) for n in body.get("notices") or ()),
-                check_again_after=int(body.get("check_again_after") or 86400),
-                checked_at=float(entry.get("fetched_at", 0)), from_cache=from_cache,
-                _is_new=self._is_new)
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise ServerError(f"unexpected response: {exc}") from None
+            checked_at = float(entry.get("fetched_at", 0))
+        except (TypeError, ValueError, OverflowError):
+            checked_at = 0.0
+        return parse_check(entry["body"], checked_at, from_cache, self._is_new)
 
     def check(self, force: bool = False) -> CheckResult:
         """Asks the server, unless the last answer is younger than the interval the server
-        asked for (``check_again_after``); ``force=True`` always asks."""
-        saved = self._saved()
+        asked for (``check_again_after``, at most a week); ``force=True`` always asks."""
+        saved = self._state.saved_answer(self._key)
         now = self._clock()
         if saved is not None and not force:
-            age = now - float(saved.get("fetched_at", 0))
-            if 0 <= age < int(saved["body"].get("check_again_after") or 0):
-                log.debug("answering from the saved result (%.0fs old)", age)
-                return self._result(saved, from_cache=True)
+            with contextlib.suppress(UpdateCheckError):
+                cached = self._result(saved, from_cache=True)
+                if 0 <= now - cached.checked_at < cached.check_again_after:
+                    log.debug("answering from the saved result (%.0fs old)",
+                              now - cached.checked_at)
+                    return cached
         params = {"version": self.version, "channel": self.channel, "platform": self.platform}
-        if self._state is not None:
-            params["install_id"] = self._state.install_id()
+        install_id = self._state.install_id()
+        if install_id is not None:
+            params["install_id"] = install_id
         headers = {"Accept": "application/json", "User-Agent": "updatesrv-client/0.1"}
-        if saved is not None and saved.get("etag"):
+        if saved is not None and isinstance(saved.get("etag"), str):
             headers["If-None-Match"] = saved["etag"]
         url = f"{self.server}/api/v1/products/{quote(self.product, safe='')}/check"
-        response = self._request(url, params, headers)
-        if response.status_code == 304 and saved is not None:
+        reply = self._transport.get(url, params=params, headers=headers,
+                                    seconds=self.deadline, max_bytes=MAX_ANSWER_BYTES)
+        self._raise_for_status(reply)
+        if reply.status == 304 and saved is not None:
             saved["fetched_at"] = now
-            self._save(saved)
-            return self._result(saved, from_cache=False)
-        try:
-            body = _parse_body(response.json())
-        except ValueError:
-            raise ServerError("the server's answer is not JSON", response.status_code) from None
-        entry = {"fetched_at": now, "etag": response.headers.get("ETag"), "body": body}
+            result = self._result(saved, from_cache=False)
+            self._state.save_answer(self.product, self._key, saved)
+            return result
+        if reply.status != 200:
+            raise ServerError(f"unexpected answer: HTTP {reply.status}", reply.status)
+        entry = {"fetched_at": now, "etag": reply.headers.get("ETag"), "body": reply.json()}
         result = self._result(entry, from_cache=False)  # validate before saving
-        self._save(entry)
+        self._state.save_answer(self.product, self._key, entry)
         return result
 
     def cached_result(self) -> CheckResult | None:
         """The last successful answer for this product/version/channel/platform, whatever
         its age, without the network: for showing known issues when the server or the
         network is down."""
-        saved = self._saved()
+        saved = self._state.saved_answer(self._key)
         try:
             return self._result(saved, from_cache=True) if saved else None
         except UpdateCheckError:
             return None
 
-    def _request(self, url: str, params: dict[str, str],
-                 headers: dict[str, str]) -> requests.Response:
-        try:
-            response = self._http.get(url, params=params, headers=headers, timeout=self.timeout)
-        except requests.Timeout as exc:
-            raise NetworkError(f"{self.server} did not answer in time: {exc}") from None
-        except requests.RequestException as exc:
-            raise NetworkError(f"cannot reach {self.server}: {exc}") from None
-        if response.status_code in (200, 304):
-            return response
-        detail = ""
-        with contextlib.suppress(ValueError, AttributeError):
-            detail = str(response.json().get("detail", ""))
-        if response.status_code == 404:
-            raise ProductNotFound(f"{self.server} does not know product {self.product!r}",
-                                  404, detail)
-        if 400 <= response.status_code < 500:
-            raise RequestRejected(f"the server refused the check: {detail or response.reason}",
-                                  response.status_code, detail)
-        raise ServerError(f"server error {response.status_code}: {detail or response.reason}",
-                          response.status_code)
+    def _raise_for_status(self, reply: Reply) -> None:
+        if reply.status in (200, 304):
+            return
+        problem: Any = None
+        with contextlib.suppress(UpdateCheckError):
+            problem = parse_json(reply.body[:MAX_ERROR_BYTES])
+        if not isinstance(problem, dict):
+            problem = {}
+        detail = problem.get("detail")
+        detail = detail[:500] if isinstance(detail, str) else ""
+        if reply.status == 404:
+            # Only the server's own "no such product" names the product; any other 404
+            # means the URL does not lead to an updatesrv API at all.
+            if problem.get("product") == self.product:
+                raise ProductNotFound(f"{self.server} does not know product {self.product!r}",
+                                      404, detail)
+            raise RequestRejected(f"{reply.url.split('?')[0]} was not found (HTTP 404): is "
+                                  f"{self.server} the right server address?", 404, detail)
+        if 400 <= reply.status < 500:
+            raise RequestRejected(f"the server refused the check: {detail or reply.status}",
+                                  reply.status, detail)
+        raise ServerError(f"server error {reply.status}: {detail or 'no detail'}",
+                          reply.status)
 
     # -- notices ----------------------------------------------------------------------
 
     def _shown(self) -> dict[str, Any]:
-        if self._state is None:
-            return self._memory_shown
         return self._state.read_json("shown_notices.json")
 
     def _is_new(self, notice: Notice) -> bool:
@@ -350,56 +184,34 @@ class UpdateClient:
         """Remember that this revision of the notice was shown; it returns when revised."""
         shown = self._shown()
         shown[notice.id] = notice.revision
-        if self._state is not None:
-            self._state.write_json("shown_notices.json", shown)
+        self._state.write_json("shown_notices.json", shown)
 
     # -- downloading ------------------------------------------------------------------
 
-    def _load_keys(self) -> list[Any]:
-        try:
-            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        except ImportError:
-            raise SignatureError("public_keys needs the 'cryptography' package: "
-                                 "pip install 'updatesrv-client[signatures]'") from None
-        keys = []
-        for key in self.public_keys:
-            try:
-                keys.append(Ed25519PublicKey.from_public_bytes(base64.b64decode(key)))
-            except (ValueError, binascii.Error):
-                raise SignatureError(f"{key!r} is not a base64 Ed25519 public key") from None
-        return keys
-
-    def _verify_signature(self, path: Path, signature: str | None) -> None:
-        from cryptography.exceptions import InvalidSignature
-
-        if not signature:
-            raise SignatureError("the update carries no signature, but this app requires one")
-        try:
-            sig = base64.b64decode(signature, validate=True)
-        except (ValueError, binascii.Error):
-            raise SignatureError("the update's signature is not base64") from None
-        data = path.read_bytes()
-        for key in self._load_keys():
-            try:
-                key.verify(sig, data)
-                return
-            except InvalidSignature:
-                continue
-        raise SignatureError("the update's signature does not match any trusted key")
-
     def download(self, update: Update, dest_dir: str | os.PathLike[str],
-                 progress: Callable[[int, int], object] | None = None) -> Path:
+                 progress: Callable[[int, int], object] | None = None, *,
+                 deadline: float | None = None) -> Path:
         """Streams the update into dest_dir and returns the verified file. Resumes a
         partial ``.part`` file left by an earlier attempt; on any mismatch raises and
-        leaves nothing behind. ``progress(done_bytes, total_bytes)`` is called per chunk."""
+        leaves nothing behind. ``progress(done_bytes, total_bytes)`` is called per chunk.
+        ``deadline`` (seconds) defaults to what 64 KiB/s needs for the size, at least 5 min."""
+        if update.size <= 0:
+            raise IntegrityError(f"the server offers an empty file for {update.version} "
+                                 "(0 bytes); refused")
+        if self._vendor_keys:
+            # Before any byte is fetched: a manifest that names another release is refused.
+            _signatures.verify_manifest(self._vendor_keys, update, self.product,
+                                        self.platform)
         dest_dir = Path(dest_dir)
         name = unquote(urlsplit(update.download_url).path.rsplit("/", 1)[-1])
         name = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"update-{update.version}"
         dest = dest_dir / name
         part = dest_dir / (name + ".part")
+        seconds = deadline if deadline is not None else max(
+            DOWNLOAD_MIN_SECONDS, update.size / DOWNLOAD_MIN_RATE)
         try:
             dest_dir.mkdir(parents=True, exist_ok=True)
-            self._fetch(update, part, progress)
+            self._fetch(update, part, progress, seconds)
             self._verify(update, part)
             os.replace(part, dest)
         except UpdateCheckError:
@@ -411,7 +223,7 @@ class UpdateClient:
         return dest
 
     def _fetch(self, update: Update, part: Path,
-               progress: Callable[[int, int], object] | None) -> None:
+               progress: Callable[[int, int], object] | None, seconds: float) -> None:
         have = part.stat().st_size if part.exists() else 0
         if have > update.size:
             part.unlink()
@@ -419,27 +231,37 @@ class UpdateClient:
         if have == update.size:
             return
         headers = {"Range": f"bytes={have}-"} if have else {}
+        out: list[IO[bytes]] = []
+        done = [have]
+
+        def on_response(response: requests.Response) -> None:
+            if response.status_code == 206:
+                mode = "ab"
+            elif response.status_code == 200:
+                mode, done[0] = "wb", 0
+            else:
+                raise DownloadError(f"download failed: HTTP {response.status_code}")
+            out.append(open(part, mode))  # noqa: SIM115 - closed after the stream
+
+        def on_chunk(chunk: bytes) -> None:
+            done[0] += len(chunk)
+            if done[0] > update.size:
+                raise IntegrityError(f"the download is larger than the advertised "
+                                     f"{update.size} bytes")
+            try:
+                out[0].write(chunk)
+            except OSError as exc:
+                raise DownloadError(f"cannot write the download: {exc}") from None
+            if progress is not None:
+                progress(done[0], update.size)
+
+        # A NetworkError keeps the .part file: the next attempt resumes from it.
         try:
-            with self._http.get(update.download_url, headers=headers, stream=True,
-                                timeout=DOWNLOAD_TIMEOUT) as response:
-                if response.status_code == 206:
-                    mode = "ab"
-                elif response.status_code == 200:
-                    mode, have = "wb", 0
-                else:
-                    raise DownloadError(f"download failed: HTTP {response.status_code}")
-                with open(part, mode) as fh:
-                    for chunk in response.iter_content(CHUNK):
-                        have += len(chunk)
-                        if have > update.size:
-                            raise IntegrityError(f"the download is larger than the advertised "
-                                                 f"{update.size} bytes")
-                        fh.write(chunk)
-                        if progress is not None:
-                            progress(have, update.size)
-        except requests.RequestException as exc:
-            # Keep the .part file: the next attempt resumes from it.
-            raise NetworkError(f"the download was interrupted: {exc}") from None
+            self._transport.stream(update.download_url, headers, seconds, on_response,
+                                   on_chunk)
+        finally:
+            for fh in out:
+                fh.close()
 
     def _verify(self, update: Update, part: Path) -> None:
         size = part.stat().st_size
@@ -451,8 +273,8 @@ class UpdateClient:
                 digest.update(chunk)
         if digest.hexdigest() != update.sha256:
             raise IntegrityError("the downloaded file's SHA-256 does not match the server's")
-        if self.public_keys:
-            self._verify_signature(part, update.signature)
+        if self._vendor_keys and not update.manifest_signature:
+            _signatures.verify_file(self._vendor_keys, part, update.signature)
 
 
 def check_for_updates(server: str, product: str, version: str,

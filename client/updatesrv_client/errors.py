@@ -6,11 +6,13 @@ class UpdateCheckError(Exception):
 
 
 class NetworkError(UpdateCheckError):
-    """The server could not be reached (DNS, refused connection, timeout, TLS)."""
+    """The server could not be reached (DNS, refused connection, timeout, TLS), or did not
+    answer within the call's deadline."""
 
 
 class ServerError(UpdateCheckError):
-    """The server answered with a 5xx or with something that is not the expected JSON."""
+    """The server answered with a 5xx or with something that is not the expected answer
+    (not JSON, too large, badly formed, redirected to another origin)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -30,13 +32,25 @@ class ProductNotFound(RequestRejected):
     pass
 
 
+class SignatureError(UpdateCheckError):
+    """Keys are configured and an answer or a file is not signed by one of them: unsigned,
+    badly signed, or signed for another product, version, channel or platform."""
+
+
+class StaleAnswerError(UpdateCheckError):
+    """An authentic answer that must not be used: expired, older than one already seen
+    (a lower catalog serial), or offering a version that is not newer than the installed one."""
+
+
 class DownloadError(UpdateCheckError):
     """A download failed; no partial or unverified file is left at the destination."""
 
 
 class IntegrityError(DownloadError):
-    """The downloaded bytes do not match the advertised size or SHA-256."""
+    """The downloaded bytes do not match the advertised size or SHA-256, or the file is empty."""
 
 
-class SignatureError(DownloadError):
-    """Public keys are configured and the file's Ed25519 signature is missing or wrong."""
+class FileSignatureError(SignatureError, DownloadError):
+    """Vendor keys are configured and the file's or its manifest's signature is missing,
+    wrong, or names another product, version or platform. Both a SignatureError and a
+    DownloadError."""

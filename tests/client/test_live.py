@@ -206,3 +206,33 @@ def test_cli_check(live_server, released, tmp_path):
          "--product", "ledgerly", "--version", "2.0.0", "--timeout", "2"],
         capture_output=True, text=True, timeout=60)
     assert down.returncode == 1 and "update check failed" in down.stderr
+
+
+def test_a_wrong_server_url_is_not_reported_as_an_unknown_product(live_server, released):
+    """Issue 9: a 404 from a URL that is not an updatesrv API says so."""
+    with pytest.raises(RequestRejected) as info:
+        UpdateClient(live_server.url + "/wrong/prefix", "ledgerly", "2.0.0",
+                     platform=WIN).check()
+    assert not isinstance(info.value, ProductNotFound)
+    assert "right server address" in str(info.value) and "does not know" not in str(info.value)
+    with pytest.raises(ProductNotFound, match="does not know product 'nope'"):
+        UpdateClient(live_server.url, "nope", "1.0", platform=WIN).check()
+
+
+def test_cli_check_falls_back_to_the_saved_answer(live_server, released, tmp_path):
+    """Issue 9: like 'notices', 'check' shows the last saved answer when the server is
+    unreachable, says that it did, and exits 1."""
+    state = str(tmp_path / "state")
+    args = ["--product", "ledgerly", "--version", "2.0.0", "--platform", WIN,
+            "--state-dir", state]
+    first = subprocess.run([sys.executable, "-m", "updatesrv_client", "check", "--server",
+                            live_server.url, *args], capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    down = subprocess.run([sys.executable, "-m", "updatesrv_client", "check", "--server",
+                           "http://127.0.0.1:9", "--timeout", "2", *args],
+                          capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1
+    assert "update check failed" in down.stderr
+    assert "showing the last saved answer" in down.stderr
+    assert "Update available: ledgerly 2.0.1" in down.stdout
+    assert "(shown from the last saved answer)" in down.stdout

@@ -79,4 +79,6 @@ def login(session: Session, email: str, password: str, address: str,
 
 
 def _human(seconds: int) -> str:
-    return f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
+    if seconds >= 90:
+        return f"{round(seconds / 60)} minutes"
+    return "1 second" if seconds == 1 else f"{seconds} seconds"

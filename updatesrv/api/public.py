@@ -41,7 +41,8 @@ MAX_PER_PAGE = 100
 def _catalog(product: str) -> Catalog:
     catalog = runtime(current_app).catalogs.get(product)
     if catalog is None:
-        raise NotFound(f"no product {product!r}")
+        # Naming the product lets clients tell "no such product" from a wrong server URL.
+        raise NotFound(f"no product {product!r}", product=product)
     return catalog
 
 
