@@ -20,6 +20,13 @@ MAX_UPLOAD_BYTES = 2 * 1024**3
 CHECK_INTERVAL = 86400
 CHECK_MAX_AGE = 60
 
+# The server's Ed25519 keys that sign every check answer: a folder of PEM files (relative
+# to the instance folder unless absolute). 'updatesrv init' creates the first; 'updatesrv
+# keygen --server' adds one and '--retire ID' removes one (restart to apply). Signed answers
+# expire after CHECK_SIGNATURE_TTL seconds.
+SERVER_KEYS_DIR = "server-keys"
+CHECK_SIGNATURE_TTL = 7 * 24 * 3600
+
 # Check statistics are buffered per process and written this often (seconds).
 STATS_FLUSH_INTERVAL = 5.0
 

@@ -72,9 +72,16 @@ def make_app(tmp_path: Path, pg_schema: str | None, **overrides: Any) -> Flask:
 
 
 @pytest.fixture
-def app(tmp_path: Path, pg_schema: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """Extra settings for the ``app`` fixture: override this fixture in a test module."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, pg_schema: str | None, monkeypatch: pytest.MonkeyPatch,
+        app_config: dict[str, Any]) -> Iterator[Flask]:
     monkeypatch.setenv("UPDATESRV_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_app(tmp_path, pg_schema)
+    app = make_app(tmp_path, pg_schema, **app_config)
     yield app
     runtime(app).recorder.stop()
     with app.app_context():

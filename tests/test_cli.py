@@ -89,6 +89,9 @@ def test_publish_with_signing_key(app, api, product, live_server, tmp_path):
     signed = CliRunner().invoke(main, [*base, "--version", "1.1", "--signing-key",
                                        str(key_file)], env={"CI": "true"})
     assert signed.exit_code == 0, signed.output
+    # Both the release manifest (binds product/version/platform) and the bytes are signed.
+    (stored,) = api.get("/api/v1/products/ledgerly/releases/1.1").json["artifacts"]
+    assert stored["manifest_signature"] and stored["signature"]
 
 
 def test_publish_reports_unreachable_server(tmp_path):

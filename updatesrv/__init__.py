@@ -15,6 +15,7 @@ from .db import db as _db  # keeps updatesrv.db naming the module (migrations im
 from .db import reset_write_intent, set_write_intent
 from .releases.storage import ArtifactStore
 from .stats.services import CheckRecorder
+from .trust.keys import Keyring
 from .updates.catalog import CatalogCache
 
 __all__ = ["create_app"]
@@ -29,6 +30,7 @@ class Runtime:
     catalogs: CatalogCache
     recorder: CheckRecorder
     store: ArtifactStore
+    keyring: Keyring
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -62,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         recorder=CheckRecorder(hash_key.encode(), new_session,
                                float(app.config["STATS_FLUSH_INTERVAL"])),
         store=ArtifactStore(artifacts_dir),
+        keyring=Keyring.load(server_keys_dir(app)),
     )
 
     @app.before_request
@@ -89,6 +92,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def server_keys_dir(app: Flask) -> Path:
+    folder = Path(app.config["SERVER_KEYS_DIR"])
+    return folder if folder.is_absolute() else Path(app.instance_path) / folder
 
 
 def runtime(app: Flask) -> Runtime:

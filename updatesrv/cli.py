@@ -91,6 +91,7 @@ def init_command(demo: bool) -> None:
     sample data on an empty database."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _ensure_instance_config(app)
+    ensure_server_key(app)
     migrate.upgrade(db.engine)
     click.echo(f"database ready at {migrate.current_revision(db.engine)}")
     if demo:
@@ -231,7 +232,8 @@ def scheduler_command(once: bool, now_text: str | None, tick: float) -> None:
 @click.option("--artifact", "artifacts", multiple=True, metavar="PLATFORM=PATH",
               help="Upload PATH as the file for PLATFORM (repeatable).")
 @click.option("--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Ed25519 private key (PEM or base64) to sign each file with, locally.")
+              help="Ed25519 private key (PEM or base64): signs each file's release manifest "
+                   "(product, version, platform, size, sha256) and its bytes, locally.")
 @click.option("--draft", is_flag=True, help="Leave the release as a draft.")
 def publish_command(server: str, token: str, product: str, version: str, channel: str | None,
                     notes_file: Path | None, critical: bool, artifacts: tuple[str, ...],
@@ -258,15 +260,31 @@ def publish_command(server: str, token: str, product: str, version: str, channel
 
 
 @click.command("keygen")
-@click.argument("private_key_file", type=click.Path(dir_okay=False, path_type=Path))
-def keygen_command(private_key_file: Path) -> None:
+@click.argument("private_key_file", type=click.Path(dir_okay=False, path_type=Path),
+                required=False)
+@click.option("--server", "server_key", is_flag=True,
+              help="Add a key that signs the server's check answers (to SERVER_KEYS_DIR) "
+                   "instead of writing a vendor's release-signing key.")
+@click.option("--retire", metavar="KEY_ID", default=None,
+              help="With --server: delete this server key (after apps trust its successor).")
+@click.pass_context
+def keygen_command(ctx: click.Context, private_key_file: Path | None, server_key: bool,
+                   retire: str | None) -> None:
     """Create an Ed25519 signing key pair: the private key goes to PRIVATE_KEY_FILE (PEM),
-    the public key (for the product's signing_keys) is printed."""
+    the public key (for the product's signing_keys) is printed.
+
+    With --server, add a server key instead (every server key signs every check answer and
+    is published at /api/v1/keys); restart the server to use it."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from .publish import public_key_b64
 
+    if server_key or retire:
+        _server_keygen(ctx, retire)
+        return
+    if private_key_file is None:
+        raise click.UsageError("name the PRIVATE_KEY_FILE to write (or use --server)")
     if private_key_file.exists():
         raise click.ClickException(f"{private_key_file} exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
@@ -276,6 +294,41 @@ def keygen_command(private_key_file: Path) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
     click.echo(public_key_b64(key))
+
+
+def _server_keygen(ctx: click.Context, retire: str | None) -> None:
+    from flask.cli import ScriptInfo
+
+    from . import server_keys_dir
+    from .errors import InvalidInput
+    from .trust import keys
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    folder = server_keys_dir(app)
+    if retire:
+        try:
+            keys.retire(folder, retire)
+        except InvalidInput as exc:
+            raise click.ClickException(exc.detail) from None
+        click.echo(f"retired server key {retire}; restart the server to stop signing with it")
+        return
+    key = keys.generate(folder)
+    click.echo(f"server key {key.id} added to {folder}\npublic key: {key.public_key}\n"
+               "Restart the server: it signs with every key in that folder and publishes "
+               "them at /api/v1/keys.")
+
+
+def ensure_server_key(app: Flask) -> None:
+    """'updatesrv init' gives a new instance its first server key, so answers are signed
+    from the start."""
+    from . import server_keys_dir
+    from .trust import keys
+
+    folder = server_keys_dir(app)
+    if not keys.Keyring.load(folder):
+        key = keys.generate(folder)
+        click.echo(f"created server key {key.id} in {folder} (public key {key.public_key}); "
+                   "apps pass it as server_keys=[...]")
 
 
 @click.command("seed-demo")

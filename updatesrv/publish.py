@@ -43,6 +43,16 @@ def sign_file(key: Ed25519PrivateKey, path: Path) -> str:
     return base64.b64encode(key.sign(path.read_bytes())).decode()
 
 
+def sign_manifest(key: Ed25519PrivateKey, product: str, version: str, platform: str,
+                  path: Path) -> str:
+    """Signs the canonical manifest the server rebuilds on upload (trust/manifest.py)."""
+    from .trust.manifest import release_manifest
+
+    manifest = release_manifest(product, version, platform, path.stat().st_size,
+                                _sha256(path))
+    return base64.b64encode(key.sign(manifest)).decode()
+
+
 def public_key_b64(key: Ed25519PrivateKey) -> str:
     raw = key.public_key().public_bytes(serialization.Encoding.Raw,
                                         serialization.PublicFormat.Raw)
@@ -179,6 +189,10 @@ class Publisher:
 
         fields = {"platform": platform}
         if signing_key is not None:
+            # Both: the manifest binds the file to this release (checked by current clients);
+            # the bare-bytes signature keeps older clients verifying.
+            fields["manifest_signature"] = sign_manifest(signing_key, self.product, version,
+                                                         platform, path)
             fields["signature"] = sign_file(signing_key, path)
         with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, unit_divisor=1024,
                   desc=f"{platform} {path.name}", disable=os.environ.get("CI") == "true"

@@ -14,6 +14,11 @@ ARTIFACTS_DIR = "artifacts"
 MAX_UPLOAD_BYTES = 2 * 1024**3
 # Clients are told to wait this long before asking again (seconds).
 CHECK_INTERVAL = 86400
+# The server's Ed25519 keys that sign every check answer: a folder of PEM files, relative to
+# the instance folder unless absolute ('updatesrv keygen --server' adds one; 'updatesrv init'
+# creates the first). Each signed answer is valid for CHECK_SIGNATURE_TTL seconds.
+SERVER_KEYS_DIR = "server-keys"
+CHECK_SIGNATURE_TTL = 7 * 24 * 3600
 # Cache-Control max-age of the public check and product endpoints (seconds).
 CHECK_MAX_AGE = 60
 # Each web process re-validates its cached catalog of a product (one indexed query) at

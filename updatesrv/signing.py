@@ -40,6 +40,17 @@ def parse_signature(value: object, field: str = "signature") -> str:
     return base64.b64encode(raw).decode()
 
 
+def verify_bytes(data: bytes, signature: str, public_keys: list[str]) -> bool:
+    sig = base64.b64decode(signature)
+    for key in public_keys:
+        try:
+            Ed25519PublicKey.from_public_bytes(base64.b64decode(key)).verify(sig, data)
+            return True
+        except InvalidSignature:
+            continue
+    return False
+
+
 def verify_file(path: Path, signature: str, public_keys: list[str]) -> bool:
     """True when any of the keys verifies the signature over the file's bytes."""
     sig = base64.b64decode(signature)

@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"default: this machine ({default_platform()})")
         p.add_argument("--state-dir", default=None,
                        help="folder for the install id and the saved answer")
+        p.add_argument("--server-key", action="append", default=[], dest="server_keys",
+                       metavar="BASE64",
+                       help="the server's Ed25519 public key (repeatable); unsigned, stale "
+                            "or misdirected answers are then refused")
         p.add_argument("--timeout", type=float, default=10.0,
                        help="seconds the whole check may take (default 10)")
     return parser
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         client = UpdateClient(args.server, args.product, args.version, channel=args.channel,
                               platform=args.platform, state_dir=args.state_dir,
-                              deadline=args.timeout)
+                              server_keys=args.server_keys, deadline=args.timeout)
     except UpdateCheckError as exc:
         print(f"update check failed: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ from . import _signatures
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
+from ._trust import ServerTrust, Target, guard_offer
 from .errors import (
     DownloadError,
     IntegrityError,
@@ -61,11 +62,19 @@ class UpdateClient:
     ``state_dir`` (a per-user app data folder) keeps the anonymous install id, the last
     answer and which notices were shown; without it, nothing is remembered between runs.
     ``timeout`` bounds each socket operation and ``deadline`` the whole check (seconds).
+
+    ``server_keys`` (base64 Ed25519 public keys of the server) makes every answer need a
+    valid, unexpired signature naming this product, version, channel and platform, with a
+    catalog serial no lower than any seen before. ``public_keys`` are the vendor's keys for
+    the files. An offer that is not newer than ``version`` is refused, unless the answer says
+    this version is yanked or unsupported and ``allow_downgrade`` is true.
     """
 
     def __init__(self, server: str, product: str, version: str, *, channel: str = "stable",
                  platform: str | None = None, state_dir: str | os.PathLike[str] | None = None,
                  public_keys: Iterable[str] | None = None,
+                 server_keys: Iterable[str] | None = None,
+                 allow_downgrade: bool = False,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
                  deadline: float = DEFAULT_DEADLINE,
                  session: requests.Session | None = None,
@@ -80,6 +89,9 @@ class UpdateClient:
         self.public_keys = tuple(public_keys or ())
         # Parsed now, so a missing 'cryptography' or a typo fails in the constructor.
         self._vendor_keys = _signatures.load_keys(self.public_keys, "public_keys")
+        self.server_keys = tuple(server_keys or ())
+        self._trust = ServerTrust(self.server_keys) if self.server_keys else None
+        self.allow_downgrade = allow_downgrade
         self._state = State(Path(state_dir) if state_dir is not None else None)
         self._transport = Transport(session, timeout)
         self._clock = clock
@@ -99,17 +111,27 @@ class UpdateClient:
             checked_at = float(entry.get("fetched_at", 0))
         except (TypeError, ValueError, OverflowError):
             checked_at = 0.0
-        return parse_check(entry["body"], checked_at, from_cache, self._is_new)
+        result = parse_check(entry["body"], checked_at, from_cache, self._is_new)
+        return guard_offer(result, self.version, self.allow_downgrade)
+
+    def _usable(self, entry: dict[str, Any] | None) -> dict[str, Any] | None:
+        """With server keys, only an answer that was verified when it arrived counts."""
+        if entry is None or self._trust is None:
+            return entry
+        ok = entry.get("verified") is True and isinstance(entry.get("raw"), str)
+        return entry if ok else None
 
     def check(self, force: bool = False) -> CheckResult:
         """Asks the server, unless the last answer is younger than the interval the server
-        asked for (``check_again_after``, at most a week); ``force=True`` always asks."""
-        saved = self._state.saved_answer(self._key)
+        asked for (``check_again_after``, at most a week) and, with server keys, its
+        signature has not expired; ``force=True`` always asks."""
+        saved = self._usable(self._state.saved_answer(self._key))
         now = self._clock()
         if saved is not None and not force:
-            with contextlib.suppress(UpdateCheckError):
+            with contextlib.suppress(UpdateCheckError, TypeError, ValueError):
                 cached = self._result(saved, from_cache=True)
-                if 0 <= now - cached.checked_at < cached.check_again_after:
+                fresh = 0 <= now - cached.checked_at < cached.check_again_after
+                if fresh and (self._trust is None or now < float(saved["expires"])):
                     log.debug("answering from the saved result (%.0fs old)",
                               now - cached.checked_at)
                     return cached
@@ -125,22 +147,32 @@ class UpdateClient:
                                     seconds=self.deadline, max_bytes=MAX_ANSWER_BYTES)
         self._raise_for_status(reply)
         if reply.status == 304 and saved is not None:
-            saved["fetched_at"] = now
-            result = self._result(saved, from_cache=False)
-            self._state.save_answer(self.product, self._key, saved)
-            return result
-        if reply.status != 200:
+            entry = dict(saved, fetched_at=now)
+            body = saved["raw"].encode() if self._trust is not None else b""
+        elif reply.status == 200:
+            entry = {"fetched_at": now, "etag": reply.headers.get("ETag"),
+                     "body": reply.json(), "raw": reply.body.decode()}
+            body = reply.body
+        else:
             raise ServerError(f"unexpected answer: HTTP {reply.status}", reply.status)
-        entry = {"fetched_at": now, "etag": reply.headers.get("ETag"), "body": reply.json()}
+        if self._trust is not None:
+            # A 304 counts only with a freshly signed statement for the body we hold.
+            statement = self._trust.verify(
+                reply.headers, body,
+                Target(self.product, self.version, self.channel, self.platform), now,
+                self._state.highest_serial(self.product))
+            entry.update(verified=True, expires=statement.expires, serial=statement.serial)
         result = self._result(entry, from_cache=False)  # validate before saving
         self._state.save_answer(self.product, self._key, entry)
+        if self._trust is not None:
+            self._state.raise_serial(self.product, int(entry["serial"]))
         return result
 
     def cached_result(self) -> CheckResult | None:
         """The last successful answer for this product/version/channel/platform, whatever
         its age, without the network: for showing known issues when the server or the
         network is down."""
-        saved = self._state.saved_answer(self._key)
+        saved = self._usable(self._state.saved_answer(self._key))
         try:
             return self._result(saved, from_cache=True) if saved else None
         except UpdateCheckError:

@@ -61,7 +61,13 @@ SCHEMAS: dict[str, Any] = {
                  "properties": {"url": {"type": "string", "format": "uri"},
                                 "size": {"type": "integer"}, "sha256": {"type": "string"},
                                 "signature": {"type": ["string", "null"],
-                                              "description": "base64 Ed25519 over the file"}}},
+                                              "description": "base64 Ed25519 over the file"},
+                                "manifest": {"type": "string", "description":
+                                             "the exact release manifest the vendor signed "
+                                             "(canonical JSON of product, version, platform, "
+                                             "size, sha256); only with manifest_signature"},
+                                "manifest_signature": {"type": "string", "description":
+                                                       "base64 Ed25519 over manifest"}}},
     "Update": {"type": "object",
                "required": ["version", "channel", "published_at", "critical", "notes",
                             "notes_url", "download"],
@@ -108,6 +114,9 @@ SCHEMAS: dict[str, Any] = {
                                 "size": {"type": "integer", "minimum": 0},
                                 "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                                 "signature": {"type": ["string", "null"]},
+                                "manifest_signature": {"type": ["string", "null"],
+                                                       "description": "base64 Ed25519 over "
+                                                       "the release manifest"},
                                 "uploaded": {"type": "boolean", "readOnly": True}}},
     "Release": {"type": "object",
                 "properties": {"version": {"type": "string"}, "channel": {"type": "string"},
@@ -202,6 +211,16 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+SIGNED = {
+    "Updatesrv-Statement": {"schema": {"type": "string"}, "description":
+                            "base64 canonical JSON: type, product, version, channel, "
+                            "platform, body_sha256, serial, issued_at, expires"},
+    "Updatesrv-Signature": {"schema": {"type": "string"}, "description":
+                            "keyid:base64 Ed25519 signature of the statement, one per "
+                            "server key, comma-separated"},
+}
+
+
 def _paths() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/api/v1/openapi.json": {"get": {
@@ -239,9 +258,21 @@ def _paths() -> dict[str, Any]:
                             "ID:REVISION,ID:REVISION (counted as 'shown' in the reach funnel)"),
                 {"name": "If-None-Match", "in": "header", "required": False,
                  "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("CheckResponse")),
-                          "304": {"description": "Not modified"}, "400": PROBLEM,
-                          "404": PROBLEM}}},
+            "responses": {"200": {**_json(_ref("CheckResponse")), "headers": SIGNED},
+                          "304": {"description": "Not modified (with a freshly signed "
+                                                 "statement for the cached body)",
+                                  "headers": SIGNED},
+                          "400": PROBLEM, "404": PROBLEM}}},
+        "/api/v1/keys": {"get": {
+            "summary": "The server's public keys that sign check answers",
+            "operationId": "serverKeys",
+            "responses": {"200": _json({"type": "object", "required": ["keys"], "properties": {
+                "keys": {"type": "array", "items": {
+                    "type": "object", "required": ["id", "algorithm", "public_key"],
+                    "properties": {"id": {"type": "string"},
+                                   "algorithm": {"type": "string", "enum": ["ed25519"]},
+                                   "public_key": {"type": "string",
+                                                  "description": "base64 raw key"}}}}}})}}},
         "/api/v1/products/{product}/releases": {
             "parameters": [PRODUCT],
             "get": {"summary": "Releases, newest first (a vendor token also sees drafts)",
@@ -276,7 +307,8 @@ def _paths() -> dict[str, Any]:
                                             "file": {"type": "string",
                                                      "contentMediaType":
                                                          "application/octet-stream"},
-                                            "signature": {"type": "string"}}}},
+                                            "signature": {"type": "string"},
+                                            "manifest_signature": {"type": "string"}}}},
                          "application/json": {"schema": _ref("Artifact")}}},
                      "responses": {"201": _json(_ref("Artifact"), "Created"),
                                    "200": _json(_ref("Artifact"), "Already there"),

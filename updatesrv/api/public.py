@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, request
 
@@ -11,7 +13,8 @@ from ..notices.services import get_notice, notice_to_dict
 from ..paging import page_args
 from ..products.services import get_product
 from ..releases.services import get_release, release_to_dict, releases_page
-from ..updates.catalog import Catalog
+from ..trust.statements import sign_check
+from ..updates.catalog import CachedAnswer, Catalog
 from ..updates.decision import UpdateQuery, decide, in_rollout
 from ..updates.response import check_body, notice_body
 from ..versions import parse_platform, parse_version
@@ -36,6 +39,8 @@ def _shown() -> tuple[tuple[str, int], ...]:
                            "separated by commas", field="shown")
     return tuple((i.rsplit(":", 1)[0], int(i.rsplit(":", 1)[1])) for i in items)
 MAX_PER_PAGE = 100
+# A cached signed statement is re-dated at least this often (and after a tenth of its TTL).
+RESIGN_AFTER = dt.timedelta(hours=1)
 
 
 def _catalog(product: str) -> Catalog:
@@ -76,20 +81,43 @@ def check(product: str) -> Response:
     interval = int(current_app.config["CHECK_INTERVAL"])
     key = (*catalog.answer_key(version, channel, platform, install_id, base, now, in_rollout),
            interval)
-    encoded = catalog.answer_memo.get(key)
-    if encoded is None:
+    answer = catalog.answer_memo.get(key)
+    if answer is None:
         decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
                                       install_id=install_id, now=now), catalog)
-        encoded = encode_json(check_body(decision, catalog, channel, base, interval))
-        catalog.remember_answer(key, encoded)
+        answer = CachedAnswer(*encode_json(check_body(decision, catalog, channel, base,
+                                                      interval)))
+        catalog.remember_answer(key, answer)
+    rt = runtime(current_app)
+    ttl = dt.timedelta(seconds=int(current_app.config["CHECK_SIGNATURE_TTL"]))
+    if rt.keyring and (answer.signed is None or now - answer.signed.issued_at > ttl / 10
+                       or now - answer.signed.issued_at > RESIGN_AFTER):
+        # Signed once per cached answer and re-dated now and then, not per request.
+        answer = replace(answer, signed=sign_check(
+            rt.keyring, product=catalog.slug, version=str(version), channel=channel,
+            platform=platform, body=answer.payload, serial=catalog.revision, now=now, ttl=ttl))
+        catalog.remember_answer(key, answer)
     shown = _shown()
     # Reach: which notices this answer told the install about (same selection as decide()).
     told = (tuple(n.public_id for n in catalog.notices_for(version, channel, platform))
             if install_id else ())
-    runtime(current_app).recorder.record(catalog.product_id, str(version), channel, platform,
-                                         install_id, now, told=told, shown=shown)
-    return json_response(None, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
-                         conditional=True, encoded=encoded)
+    rt.recorder.record(catalog.product_id, str(version), channel, platform, install_id, now,
+                       told=told, shown=shown)
+    response = json_response(None, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                             conditional=True, encoded=(answer.payload, answer.etag))
+    if answer.signed is not None:
+        # On a 304 too: a freshly dated statement re-validates the client's cached body.
+        response.headers["Updatesrv-Statement"] = answer.signed.statement
+        response.headers["Updatesrv-Signature"] = answer.signed.signature
+    return response
+
+
+@bp.get("/keys")
+def server_keys() -> Response:
+    """The public keys that sign check answers (see the README's "Trust" section)."""
+    return json_response({"keys": runtime(current_app).keyring.published()},
+                         cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
+                         conditional=True)
 
 
 @bp.get("/products/<product>")

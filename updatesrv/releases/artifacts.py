@@ -18,7 +18,8 @@ from ..errors import InvalidInput
 from ..products.models import Product
 from ..products.platforms import require_known
 from ..products.services import bump_catalog
-from ..signing import parse_signature, verify_file
+from ..signing import parse_signature, verify_bytes, verify_file
+from ..trust.manifest import release_manifest
 from ..versions import parse_platform, parse_version, version_key
 from .errors import ArtifactImmutable, BadSignature
 from .models import Artifact, Release
@@ -35,6 +36,7 @@ class ArtifactInput:
     size: int
     sha256: str
     signature: str | None
+    manifest_signature: str | None = None
 
 
 def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
@@ -42,7 +44,8 @@ def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
     if not isinstance(item, dict):
         raise InvalidInput(f"{where} must be an object with platform, url, size and sha256",
                            field="artifacts")
-    unknown = set(item) - {"platform", "url", "size", "sha256", "signature"}
+    unknown = set(item) - {"platform", "url", "size", "sha256", "signature",
+                           "manifest_signature"}
     if unknown:
         raise InvalidInput(f"{where} has unknown field(s): {', '.join(sorted(unknown))}",
                            field="artifacts")
@@ -60,14 +63,43 @@ def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
     signature = item.get("signature")
     if signature is not None:
         signature = parse_signature(signature, f"{where}.signature")
+    manifest_signature = item.get("manifest_signature")
+    if manifest_signature is not None:
+        manifest_signature = parse_signature(manifest_signature, f"{where}.manifest_signature")
     return ArtifactInput(platform=platform, url=url, size=size, sha256=sha.lower(),
-                         signature=signature)
+                         signature=signature, manifest_signature=manifest_signature)
 
 
-def require_signature(product: Product, signature: str | None, platform: str) -> None:
-    if product.active_signing_keys and signature is None:
+def require_signature(product: Product, signature: str | None, platform: str,
+                      manifest_signature: str | None = None) -> None:
+    if product.active_signing_keys and signature is None and manifest_signature is None:
         raise BadSignature(f"{product.slug} has signing keys, so the {platform} artifact needs "
-                           "a base64 Ed25519 signature of the file", field="signature")
+                           "a base64 Ed25519 signature of its manifest (manifest_signature) "
+                           "or of the file (signature)", field="signature")
+
+
+def verify_manifest_signature(product: Product, version: str, platform: str, size: int,
+                              sha256: str, manifest_signature: str | None) -> None:
+    """The manifest names this product, version, platform, size and sha256: a signature
+    made for any other release does not verify here."""
+    if manifest_signature is None:
+        return
+    keys = [k.public_key for k in product.active_signing_keys]
+    if not keys:
+        raise BadSignature(f"{product.slug} has no signing keys to verify manifest_signature "
+                           "with; add the public key first (signing_keys)",
+                           field="manifest_signature")
+    manifest = release_manifest(product.slug, version, platform, size, sha256)
+    if not verify_bytes(manifest, manifest_signature, keys):
+        raise BadSignature(f"manifest_signature does not verify the manifest "
+                           f"{manifest.decode()} with any of {product.slug}'s signing keys",
+                           field="manifest_signature")
+
+
+def check_input_signatures(product: Product, version: str, item: ArtifactInput) -> None:
+    require_signature(product, item.signature, item.platform, item.manifest_signature)
+    verify_manifest_signature(product, version, item.platform, item.size, item.sha256,
+                              item.manifest_signature)
 
 
 def download_path(artifact: Artifact) -> str:
@@ -83,6 +115,7 @@ def artifact_url(artifact: Artifact, base_url: str) -> str:
 def artifact_to_dict(artifact: Artifact, base_url: str) -> dict[str, Any]:
     return {"platform": artifact.platform, "url": artifact_url(artifact, base_url),
             "size": artifact.size, "sha256": artifact.sha256, "signature": artifact.signature,
+            "manifest_signature": artifact.manifest_signature,
             "uploaded": artifact.storage_path is not None}
 
 
@@ -109,11 +142,12 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
     actor.require("publisher")
     item = parse_artifact(data)
     require_known(session, release.product, item.platform, "platform", allow_any=True)
-    require_signature(release.product, item.signature, item.platform)
+    check_input_signatures(release.product, release.version, item)
     existing = _existing_artifact(release, item.platform)
-    same = existing is not None and (existing.url, existing.size, existing.sha256,
-                                     existing.signature) == (item.url, item.size, item.sha256,
-                                                             item.signature)
+    same = existing is not None and (
+        existing.url, existing.size, existing.sha256, existing.signature,
+        existing.manifest_signature) == (item.url, item.size, item.sha256, item.signature,
+                                         item.manifest_signature)
     if same:
         assert existing is not None
         return existing, False
@@ -122,20 +156,24 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
         release.artifacts.remove(old)
         session.flush()
     artifact = Artifact(platform=item.platform, url=item.url, size=item.size,
-                        sha256=item.sha256, signature=item.signature)
+                        sha256=item.sha256, signature=item.signature,
+                        manifest_signature=item.manifest_signature)
     release.artifacts.append(artifact)
     return _finish_artifact(session, actor, release, artifact, old), True
 
 
 def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
                     platform: object, stream: IO[bytes], filename: str | None,
-                    signature: object, max_bytes: int) -> tuple[Artifact, bool]:
+                    signature: object, max_bytes: int,
+                    manifest_signature: object = None) -> tuple[Artifact, bool]:
     """Streams an upload to disk while hashing it, checks the signature against the
     product's keys, and only then points the database at the file."""
     actor.require("publisher")
     platform = require_known(session, release.product, platform, "platform", allow_any=True)
     sig = parse_signature(signature) if signature not in (None, "") else None
-    require_signature(release.product, sig, platform)
+    msig = (parse_signature(manifest_signature, "manifest_signature")
+            if manifest_signature not in (None, "") else None)
+    require_signature(release.product, sig, platform, msig)
     existing = _existing_artifact(release, platform)
     if existing is not None and not release.draft and existing.storage_path is None:
         _guard_replace(release, platform, same=False)
@@ -146,8 +184,11 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
             raise BadSignature(f"the signature does not verify the uploaded {platform} file "
                                f"with any of {release.product.slug}'s signing keys",
                                field="signature")
+        verify_manifest_signature(release.product, release.version, platform, staged.size,
+                                  staged.sha256, msig)
         same = existing is not None and (existing.sha256, existing.size) == (
-            staged.sha256, staged.size) and (existing.signature == sig or sig is None)
+            staged.sha256, staged.size) and (existing.signature == sig or sig is None) and (
+            existing.manifest_signature == msig or msig is None)
         if same:
             assert existing is not None
             store.discard(staged)
@@ -164,7 +205,8 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
         release.artifacts.remove(old)
         session.flush()
     artifact = Artifact(platform=platform, url=None, storage_path=relative, filename=name,
-                        size=staged.size, sha256=staged.sha256, signature=sig)
+                        size=staged.size, sha256=staged.sha256, signature=sig,
+                        manifest_signature=msig)
     release.artifacts.append(artifact)
     try:
         result = _finish_artifact(session, actor, release, artifact, old)

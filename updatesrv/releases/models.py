@@ -63,6 +63,9 @@ class Artifact(Base):
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     signature: Mapped[str | None] = mapped_column(sa.String(200))
+    # The vendor's signature over the release manifest (trust/manifest.py): it names the
+    # product, version, platform, size and sha256, so it cannot vouch for another release.
+    manifest_signature: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     release: Mapped[Release] = relationship(back_populates="artifacts")

@@ -21,7 +21,7 @@ from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
 from ..textinput import check_optional_text, check_text
 from ..timeutil import parse_rfc3339, rfc3339
 from ..versions import parse_version, version_key
-from .artifacts import ArtifactInput, artifact_to_dict, parse_artifact, require_signature
+from .artifacts import ArtifactInput, artifact_to_dict, check_input_signatures, parse_artifact
 from .errors import ReleaseNotFound, VersionExists
 from .models import Artifact, Release
 
@@ -179,8 +179,10 @@ def _matches_retry(release: Release, data: dict[str, Any], channel: str, notes: 
     if "publish_at" in data and release.publish_at != publish_at:
         return False
     if artifacts is not None:
-        stored = {(a.platform, a.url, a.size, a.sha256, a.signature) for a in release.artifacts}
-        wanted = {(a.platform, a.url, a.size, a.sha256, a.signature) for a in artifacts}
+        stored = {(a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature)
+                  for a in release.artifacts}
+        wanted = {(a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature)
+                  for a in artifacts}
         if stored != wanted:
             return False
     return True
@@ -212,7 +214,7 @@ def create_release(session: Session, actor: Actor, product: Product,
         for i, a in enumerate(artifacts):
             require_known(session, product, a.platform, f"artifacts[{i}].platform",
                           allow_any=True, known=known)
-            require_signature(product, a.signature, a.platform)
+            check_input_signatures(product, str(version), a)
     if not draft and not artifacts:
         raise InvalidInput("a published release needs at least one artifact: list them in "
                            "'artifacts', or create it with \"draft\": true, upload the files, "
@@ -225,7 +227,8 @@ def create_release(session: Session, actor: Actor, product: Product,
                           critical=critical, draft=draft, publish_at=publish_at,
                           published_at=None if draft else (publish_at or utcnow()))
         release.artifacts = [Artifact(platform=a.platform, url=a.url, size=a.size,
-                                      sha256=a.sha256, signature=a.signature)
+                                      sha256=a.sha256, signature=a.signature,
+                                      manifest_signature=a.manifest_signature)
                              for a in artifacts or []]
         apply_rollout_fields(release, data, utcnow())
         session.add(release)

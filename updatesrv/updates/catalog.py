@@ -21,6 +21,7 @@ from ..notices.models import SEVERITIES, Notice
 from ..products.models import Product
 from ..releases.models import Release
 from ..rollouts.models import EmergencyStop
+from ..trust.statements import SignedHeaders
 from ..versions import ANY_PLATFORM, version_key
 
 
@@ -33,6 +34,7 @@ class CatalogArtifact:
     size: int
     sha256: str
     signature: str | None
+    manifest_signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,13 @@ class CatalogNotice:
 MEMO_LIMIT = 4096
 
 
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    payload: bytes
+    etag: str
+    signed: SignedHeaders | None = None
+
+
 @dataclass(frozen=True)
 class Catalog:
     product_id: int
@@ -122,8 +131,9 @@ class Catalog:
     # Serialised form of each notice per base URL, built once (see updates/response.py).
     body_memo: dict[tuple[str, str], dict[str, object]] = field(
         default_factory=dict, repr=False, compare=False, init=False)
-    # Whole check answers (bytes, ETag) by everything they depend on; see answer_key().
-    answer_memo: dict[tuple[object, ...], tuple[bytes, str]] = field(
+    # Whole check answers (bytes, ETag, signed statement) by everything they depend on;
+    # see answer_key(). Signing once per cached answer keeps signatures off the hot path.
+    answer_memo: dict[tuple[object, ...], CachedAnswer] = field(
         default_factory=dict, repr=False, compare=False, init=False)
     _publish_times: list[dt.datetime] = field(
         default_factory=list, repr=False, compare=False, init=False)
@@ -146,7 +156,7 @@ class Catalog:
         rollouts = tuple(in_rollout(install_id, self.slug, r) for r in self._partial_rollouts)
         return (str(version), channel, platform, base_url, visible, rollouts)
 
-    def remember_answer(self, key: tuple[object, ...], answer: tuple[bytes, str]) -> None:
+    def remember_answer(self, key: tuple[object, ...], answer: CachedAnswer) -> None:
         if len(self.answer_memo) >= MEMO_LIMIT:
             self.answer_memo.clear()
         self.answer_memo[key] = answer
@@ -189,7 +199,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
                 platform=a.platform,
                 url=a.url or f"/downloads/{product.slug}/{r.version}/{a.platform}/{a.filename}",
                 external=a.url is not None, size=a.size, sha256=a.sha256,
-                signature=a.signature)
+                signature=a.signature, manifest_signature=a.manifest_signature)
             for a in r.artifacts
         }
         assert r.published_at is not None

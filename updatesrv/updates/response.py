@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..timeutil import rfc3339
+from ..trust.manifest import release_manifest
 from .catalog import Catalog, CatalogNotice
 from .decision import Decision
 
@@ -84,6 +85,12 @@ def check_body(decision: Decision, catalog: Catalog, channel: str, base_url: str
                 "signature": artifact.signature,
             },
         }
+        if artifact.manifest_signature is not None:
+            # The exact bytes the vendor signed, so clients verify without re-encoding.
+            update["download"]["manifest"] = release_manifest(
+                catalog.slug, release.version_text, artifact.platform, artifact.size,
+                artifact.sha256).decode()
+            update["download"]["manifest_signature"] = artifact.manifest_signature
     return {
         "product": catalog.slug,
         "channel": channel,
