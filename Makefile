@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-postgres lint bench clean
+.PHONY: run test test-postgres lint bench bench-fleet clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -46,6 +46,10 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python benchmarks/pages_bench.py
 	$(BIN)/python benchmarks/check_bench.py
+
+## 10,000 simulated installs through the real client against a real server: reach truth vs. the API.
+bench-fleet: $(STAMP)
+	$(BIN)/python benchmarks/fleet.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -70,7 +70,16 @@ def rows() -> list[Row]:
         Row("check-10k", check_path("large", "1.9997"), install_ids=True),
         Row("check-notices", check_path("noticed", "1.7"), install_ids=True),
         Row("check-no-id", check_path("small", "1.7")),
+        # The app-start revalidation (If-None-Match, unchanged answer): must stay cheap.
+        Row("check-304", check_path("noticed", "1.7"), install_ids=True, headers=etag_of,
+            status=304),
     ]
+
+
+def etag_of(url: str) -> dict[str, str]:
+    """The ETag of the row's answer, as a client that saved it sends it back."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return {"If-None-Match": response.headers["ETag"]}
 
 
 # (row, reference row, target): printed per mode on the last lines.

@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from . import _signatures
+from . import _reach, _signatures
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
@@ -78,7 +78,8 @@ class UpdateClient:
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
                  deadline: float = DEFAULT_DEADLINE,
                  session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 recheck_on_start_after: float = 3600.0) -> None:
         self.server = server.rstrip("/")
         self.product = product
         self.version = version
@@ -95,6 +96,7 @@ class UpdateClient:
         self._state = State(Path(state_dir) if state_dir is not None else None)
         self._transport = Transport(session, timeout)
         self._clock = clock
+        self.recheck_on_start_after = float(recheck_on_start_after)
 
     # -- checking ---------------------------------------------------------------------
 
@@ -121,24 +123,33 @@ class UpdateClient:
         ok = entry.get("verified") is True and isinstance(entry.get("raw"), str)
         return entry if ok else None
 
-    def check(self, force: bool = False) -> CheckResult:
+    def check(self, force: bool = False, *, on_start: bool = False) -> CheckResult:
         """Asks the server, unless the last answer is younger than the interval the server
         asked for (``check_again_after``, at most a week) and, with server keys, its
-        signature has not expired; ``force=True`` always asks."""
+        signature has not expired; ``force=True`` always asks. Call it with
+        ``on_start=True`` when the app starts: an answer older than
+        ``recheck_on_start_after`` (1 h) is then revalidated (If-None-Match: a cheap 304
+        when nothing changed), so a notice filed this morning is seen at the next start."""
         saved = self._usable(self._state.saved_answer(self._key))
         now = self._clock()
         if saved is not None and not force:
             with contextlib.suppress(UpdateCheckError, TypeError, ValueError):
                 cached = self._result(saved, from_cache=True)
-                fresh = 0 <= now - cached.checked_at < cached.check_again_after
+                max_age = float(cached.check_again_after)
+                if on_start:
+                    max_age = min(max_age, self.recheck_on_start_after)
+                fresh = 0 <= now - cached.checked_at < max_age
                 if fresh and (self._trust is None or now < float(saved["expires"])):
                     log.debug("answering from the saved result (%.0fs old)",
                               now - cached.checked_at)
                     return cached
         params = {"version": self.version, "channel": self.channel, "platform": self.platform}
         install_id = self._state.install_id()
+        acks = _reach.pending_acks(self._state)
         if install_id is not None:
             params["install_id"] = install_id
+            if acks:
+                params["shown"] = _reach.shown_param(acks)
         headers = {"Accept": "application/json", "User-Agent": "updatesrv-client/0.1"}
         if saved is not None and isinstance(saved.get("etag"), str):
             headers["If-None-Match"] = saved["etag"]
@@ -166,6 +177,7 @@ class UpdateClient:
         self._state.save_answer(self.product, self._key, entry)
         if self._trust is not None:
             self._state.raise_serial(self.product, int(entry["serial"]))
+        _reach.clear_acks(self._state, acks)  # the server has them now
         return result
 
     def cached_result(self) -> CheckResult | None:
@@ -213,10 +225,21 @@ class UpdateClient:
         return self._shown().get(notice.id) != notice.revision
 
     def mark_shown(self, notice: Notice) -> None:
-        """Remember that this revision of the notice was shown; it returns when revised."""
+        """Remember that this revision of the notice was shown; it returns when revised.
+        An acknowledgement is queued and sent with the next check, so the vendor learns it
+        was seen even when it was shown offline."""
         shown = self._shown()
         shown[notice.id] = notice.revision
         self._state.write_json("shown_notices.json", shown)
+        _reach.queue_ack(self._state, notice.id, notice.revision)
+
+    def report(self, notice: Notice, kind: str) -> None:
+        """Tells the vendor what this notice meant here: ``"affected"``,
+        ``"workaround_helped"`` or ``"workaround_failed"``. One vote per install and notice
+        (a later one replaces it); needs ``state_dir``. After ``"workaround_failed"`` show
+        ``notice.support_url``: a person must still be reachable."""
+        _reach.report(self._transport, self._state, self.server, self.product, notice.id,
+                      kind, self.deadline)
 
     # -- downloading ------------------------------------------------------------------
 

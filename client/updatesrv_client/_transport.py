@@ -165,6 +165,16 @@ def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
 
 
+def _network_error(exc: BaseException, url: str, seconds: float,
+                   deadline: Deadline) -> NetworkError:
+    host = urlsplit(url).netloc
+    if deadline.expired or isinstance(exc, TimeoutError):
+        return NetworkError(f"{host} did not answer within {seconds:g} s")
+    if isinstance(exc, requests.Timeout):
+        return NetworkError(f"{host} did not answer in time: {exc}")
+    return NetworkError(f"cannot reach {host}: {exc}")
+
+
 class Transport:
     """One requests session, mounted with the deadline adapter; ``timeout`` is per socket
     operation and each call also has its own whole-call deadline."""
@@ -207,12 +217,22 @@ class Transport:
                         return Reply(response.status_code, response.headers, body, response.url)
                 raise ServerError(f"more than {MAX_REDIRECTS} redirects")
             except (TimeoutError, requests.RequestException, OSError) as exc:
-                host = urlsplit(url).netloc
-                if deadline.expired or isinstance(exc, TimeoutError):
-                    raise NetworkError(f"{host} did not answer within {seconds:g} s") from None
-                if isinstance(exc, requests.Timeout):
-                    raise NetworkError(f"{host} did not answer in time: {exc}") from None
-                raise NetworkError(f"cannot reach {host}: {exc}") from None
+                raise _network_error(exc, url, seconds, deadline) from None
+
+    def post_json(self, url: str, body: Mapping[str, Any], *, headers: Mapping[str, str],
+                  seconds: float, max_bytes: int) -> Reply:
+        """POST a JSON body within ``seconds``; redirects are not followed."""
+        deadline = Deadline(seconds)
+        with self.adapter.deadline(deadline):
+            try:
+                response = self.session.post(url, json=dict(body), headers=headers,
+                                             timeout=self._timeout(deadline), stream=True,
+                                             allow_redirects=False)
+                with response:
+                    return Reply(response.status_code, response.headers,
+                                 self._read(response, deadline, max_bytes), response.url)
+            except (TimeoutError, requests.RequestException, OSError) as exc:
+                raise _network_error(exc, url, seconds, deadline) from None
 
     @staticmethod
     def _read(response: requests.Response, deadline: Deadline, max_bytes: int) -> bytes:
