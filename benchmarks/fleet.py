@@ -1,27 +1,30 @@
 """Fleet simulator: 10,000 installs poll a real updatesrv (gunicorn, on a loopback port)
-through the real client library, with the clock accelerated. Mid-run a notice is filed,
-later the fix ships and the notice is marked fixed. Prints the simulator's truth beside
-the reach endpoint's numbers, time to tell, and check requests per install per day.
+through the real client library, on a simulated clock. Mid-run a notice is filed, later
+the fix ships and the notice is marked fixed. Prints the simulator's truth beside the reach
+endpoint's numbers, time to tell, and check requests per install per day.
 
-    make bench-fleet      # or: python benchmarks/fleet.py [--installs 10000] [--days 4]
-                          #        [--accel 4800] [--threads 12] [--seed 1]
+    make bench-fleet      # or: python benchmarks/fleet.py [--installs 10000] [--days 2.5]
+                          #        [--step 15] [--threads 8] [--seed 1]
 
-Time: one real second is ``--accel`` simulated seconds, for the clients (their ``clock``)
-and for every number printed; the server keeps real time, and its seconds are multiplied
-by the same factor. A request that is late because the machine is busy happens late in
-simulated time too, so the truth and the server's view stay comparable.
+Time: the clients' ``clock`` is simulated and moves in steps (15 simulated minutes): all
+that is due in a step runs (in parallel threads), then the clock moves on, so a slow or
+busy machine changes how long the run takes, never what it measures. The server keeps
+real time; each step remembers the real time it began, so the server's timestamps (told
+p50/p90) map back to simulated time.
 
 Each install has a habit: most start the app once a day, some several times a day, some
 every few days. On each start the app checks (``check(on_start=True)``: the saved answer
 is revalidated with If-None-Match when older than an hour), shows new notices and
 acknowledges them (``mark_shown``: sent with the next check), and takes an offered update
-with some probability. While the app runs, background checks keep the server's long
-interval (24 h). Loopback only; bounded in time (a few minutes).
+with some probability. Background checks keep the server's long interval (24 h).
+Loopback only; a few minutes on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import datetime as dt
 import heapq
 import json
 import math
@@ -60,6 +63,7 @@ class Install:
     take_update: float
     # truth
     affected: bool = False
+    affected_at_publication: bool = False
     told_at: float | None = None
     displayed: bool = False
     ack_pending: bool = False
@@ -77,22 +81,24 @@ def is_affected(version: str, platform: str) -> bool:
 
 
 class Clock:
-    """Simulated seconds since the start of the run: real elapsed time times accel."""
+    """Simulated time, advanced step by step by the simulation (the clients' ``clock``).
+    Each step remembers the real time it began, so a real server timestamp maps back to
+    the simulated moment it belongs to."""
 
-    def __init__(self, accel: float) -> None:
-        self.accel = accel
-        self.real_start = time.time()
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.marks: list[tuple[float, float]] = []  # (real time, simulated time)
 
     def __call__(self) -> float:
-        return (time.time() - self.real_start) * self.accel
+        return self.now
+
+    def advance(self, sim: float) -> None:
+        self.now = sim
+        self.marks.append((time.time(), sim))
 
     def sim_of_real(self, real: float) -> float:
-        return (real - self.real_start) * self.accel
-
-    def sleep_until(self, sim: float) -> None:
-        delay = sim / self.accel - (time.time() - self.real_start)
-        if delay > 0:
-            time.sleep(delay)
+        index = bisect.bisect_right([m[0] for m in self.marks], real) - 1
+        return self.marks[max(index, 0)][1]
 
 
 def seed_server(instance: Path) -> str:
@@ -213,10 +219,10 @@ class Simulation:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--installs", type=int, default=10_000)
-    parser.add_argument("--days", type=float, default=4.0)
-    parser.add_argument("--accel", type=float, default=2400.0,
-                        help="simulated seconds per real second")
-    parser.add_argument("--threads", type=int, default=12)
+    parser.add_argument("--days", type=float, default=2.5)
+    parser.add_argument("--step", type=float, default=15.0,
+                        help="simulated minutes per step of the clock")
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -249,8 +255,8 @@ def run(args: argparse.Namespace, rng: random.Random, base: str, vendor: Vendor,
         vendor.release(version)
     fleet = build_fleet(args.installs, rng, workdir / "installs")
     horizon = args.days * DAY
-    notice_at, fix_at = 1.0 * DAY, min(2.5 * DAY, horizon - DAY / 2)
-    clock = Clock(args.accel)
+    notice_at, fix_at = 0.5 * DAY, min(1.5 * DAY, horizon - DAY / 2)
+    clock = Clock()
     sim = Simulation(args, base, clock)
     events: list[tuple[float, int, str]] = []
     for install in fleet:
@@ -258,49 +264,51 @@ def run(args: argparse.Namespace, rng: random.Random, base: str, vendor: Vendor,
         heapq.heappush(events, (first, install.index, "start"))
     heapq.heappush(events, (notice_at, -1, "notice"))
     heapq.heappush(events, (fix_at, -1, "fix"))
-    print(f"fleet: {len(fleet)} installs, {args.days:g} simulated days at {args.accel:g}x "
-          f"(~{horizon / args.accel:.0f} s), server {base} ({args.workers} workers)",
-          flush=True)
+    print(f"fleet: {len(fleet)} installs, {args.days:g} simulated days in steps of "
+          f"{args.step:g} min, server {base} ({args.workers} workers)", flush=True)
     real_started = time.time()
-    pool = ThreadPoolExecutor(args.threads)
-    futures = []
     rngs = [random.Random(args.seed * 100_003 + i) for i in range(len(fleet))]
-    while events:
-        at, index, kind = heapq.heappop(events)
-        if at >= horizon:
-            break
-        clock.sleep_until(at)
-        if kind == "notice":
-            notice = vendor.call("POST", "/api/v1/products/fleet/notices", {
-                "title": "Sync stops after sleep", "severity": "major", "affected": AFFECTED,
-                "platforms": NOTICE_PLATFORMS,
-                "workaround": "Restart sync from Settings."})
-            sim.notice_id, sim.published_sim = notice["id"], clock()
-            print(f"  day {clock() / DAY:.2f}: filed {notice['id']}", flush=True)
-            continue
-        if kind == "fix":
-            vendor.release("2.0.1")
-            vendor.call("PATCH", f"/api/v1/products/fleet/notices/{sim.notice_id}",
-                        {"status": "fixed", "fixed_in": "2.0.1",
-                         "message": "Fixed in 2.0.1."})
-            print(f"  day {clock() / DAY:.2f}: shipped 2.0.1 and marked the notice fixed",
-                  flush=True)
-            continue
-        install = fleet[index]
-        r = rngs[index]
-        if kind == "start":
-            futures.append(pool.submit(sim.run_app, install, True, r))
-            heapq.heappush(events, (next_start(install, at, r), index, "start"))
-            # A session of a few hours; a long one has a background check at 24 h.
-            if r.random() < 0.1:
-                heapq.heappush(events, (at + DAY + 60, index, "background"))
-        else:
-            futures.append(pool.submit(sim.run_app, install, False, r))
-        if len(futures) >= 2000:  # keep memory flat: drop finished ones now and then
-            futures = [f for f in futures if not f.done()]
-            if len(futures) > 1000:  # the pool is behind: let it catch up
-                futures[0].result()
-    pool.shutdown(wait=True)
+    step = args.step * 60
+    with ThreadPoolExecutor(args.threads) as pool:
+        boundary = 0.0
+        while events and events[0][0] < horizon:
+            boundary += step
+            clock.advance(boundary - step)
+            batch = []
+            while events and events[0][0] < boundary:
+                at, index, kind = heapq.heappop(events)
+                if kind == "notice":
+                    notice = vendor.call("POST", "/api/v1/products/fleet/notices", {
+                        "title": "Sync stops after sleep", "severity": "major",
+                        "affected": AFFECTED, "platforms": NOTICE_PLATFORMS,
+                        "workaround": "Restart sync from Settings."})
+                    sim.notice_id, sim.published_sim = notice["id"], clock()
+                    for install in fleet:
+                        install.affected_at_publication = is_affected(install.version,
+                                                                      install.platform)
+                    print(f"  day {clock() / DAY:.2f}: filed {notice['id']}", flush=True)
+                elif kind == "fix":
+                    vendor.release("2.0.1")
+                    vendor.call("PATCH", f"/api/v1/products/fleet/notices/{sim.notice_id}",
+                                {"status": "fixed", "fixed_in": "2.0.1",
+                                 "message": "Fixed in 2.0.1."})
+                    print(f"  day {clock() / DAY:.2f}: shipped 2.0.1, notice fixed",
+                          flush=True)
+                else:
+                    r = rngs[index]
+                    batch.append((fleet[index], kind == "start", r))
+                    if kind == "start":
+                        heapq.heappush(events, (next_start(fleet[index], at, r), index,
+                                                "start"))
+                        # Most sessions last hours; one in ten runs past a day and makes
+                        # a background check at the server's 24 h interval.
+                        if r.random() < 0.1:
+                            heapq.heappush(events, (at + DAY + 60, index, "background"))
+            # Everything due in this step runs before the clock moves on.
+            list(pool.map(lambda job: sim.run_app(*job), batch))
+            if int(boundary / DAY) != int((boundary - step) / DAY):
+                print(f"  day {boundary / DAY:.0f} done ({time.time() - real_started:.0f} s)",
+                      flush=True)
     real_elapsed = time.time() - real_started
     time.sleep(2.5)  # every worker flushes its buffered statistics (1 s interval)
     report(args, fleet, sim, vendor, real_elapsed)
@@ -327,7 +335,9 @@ def report(args: argparse.Namespace, fleet: list[Install], sim: Simulation, vend
         print(f"{key:<22}{value:>12}{served:>12}{diff:>8.2f}%")
     print(f"{'(shown, displayed)':<22}{sum(i.displayed for i in fleet):>12}"
           f"{'':>12}   acks still queued on installs that did not check again")
-    daily = [i for i in fleet if i.habit in ("daily", "heavy") and i.affected]
+    # Installs on an affected version when the notice was filed, whose app starts at least
+    # once a day: how long until their app knew?
+    daily = [i for i in fleet if i.habit in ("daily", "heavy") and i.affected_at_publication]
     delays = sorted((i.told_at - sim.published_sim) / 3600 for i in daily
                     if i.told_at is not None)
     if delays:
@@ -336,9 +346,12 @@ def report(args: argparse.Namespace, fleet: list[Install], sim: Simulation, vend
               f"{len(daily)}): median {statistics.median(delays):.1f} h, p95 {p95:.1f} h")
     told_times = sorted(i.told_at - sim.published_sim for i in fleet
                         if i.affected and i.told_at is not None)
+    published_real = dt.datetime.fromisoformat(
+        reach["published_at"].replace("Z", "+00:00")).timestamp()
     for key, share in (("told_p50_seconds", 0.5), ("told_p90_seconds", 0.9)):
         value = reach.get(key)
-        served = "not reached" if value is None else f"{value * args.accel / 3600:.1f} h"
+        served = "not reached" if value is None else (
+            f"{(sim.clock.sim_of_real(published_real + value) - sim.published_sim) / 3600:.1f} h")
         need = max(1, math.ceil(truth["affected_installs"] * share))
         mine = (f"{told_times[need - 1] / 3600:.1f} h" if len(told_times) >= need
                 else "not reached")

@@ -103,3 +103,27 @@ def test_page_form_subscribes_without_javascript(client, app, mailbox, product):
     assert done.status_code == 202 and b"Check your inbox" in done.data
     tick(app)
     assert mailbox.wait_for(1)[0]["To"] == "cy@example.com"
+
+
+def test_concurrent_subscribes_make_one_subscription_and_one_mail(app, mailbox, product):
+    import threading
+
+    barrier = threading.Barrier(4)
+    codes: list[int] = []
+
+    def subscribe() -> None:
+        client = app.test_client()
+        barrier.wait()
+        codes.append(client.post(f"/api/v1/products/{product}/subscriptions",
+                                 json={"email": "race@example.com"}).status_code)
+
+    threads = [threading.Thread(target=subscribe) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert codes == [202] * 4
+    tick(app)
+    assert len(mailbox.wait_for(1)) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == 1
