@@ -30,9 +30,8 @@ def subscribe_view(product: str) -> Response:
     if not current_app.config.get("MAIL_URL"):
         raise MailDisabled("this server does not send e-mail (MAIL_URL is not set)")
     prod = get_product(db.session, product)
-    body = json_body()
     rate_limit("subscribe", "SUBSCRIBE_RATE_LIMIT")
-    subscribe(db.session, prod, body)
+    subscribe(db.session, prod, json_body())
     return json_response({"status": "pending",
                           "detail": "check your inbox: follow the link in the mail we sent "
                                     "to confirm (it expires in 7 days)"}, 202)
@@ -42,6 +41,7 @@ def subscribe_view(product: str) -> Response:
 def feedback_view(product: str, notice_id: str) -> Response:
     """From the client library: {"kind": "affected" | "workaround_helped" |
     "workaround_failed", "install_id": "..."}; one vote per install per notice."""
+    rate_limit("feedback", "FEEDBACK_RATE_LIMIT")
     body = json_body()
     unknown = set(body) - {"kind", "install_id"}
     if unknown:
@@ -51,7 +51,6 @@ def feedback_view(product: str, notice_id: str) -> Response:
         raise InvalidInput("install_id is required: 1-128 letters, digits, '_', '.', ':' "
                            "or '-'", field="install_id")
     notice = get_notice(db.session, get_product(db.session, product), notice_id)
-    rate_limit("feedback", "FEEDBACK_RATE_LIMIT")
     voter = "install:" + runtime(current_app).recorder.install_hash(install_id)
     kind = vote(db.session, notice, voter, body.get("kind"), "client")
     answer: dict[str, object] = {"kind": kind, "notice": notice.public_id}
@@ -66,12 +65,12 @@ def feedback_view(product: str, notice_id: str) -> Response:
 @bp.post("/products/<product>/notices/<notice_id>/feedback/messages")
 def feedback_message_view(product: str, notice_id: str) -> Response:
     """{"message", "email"?}: for people whose workaround did not help."""
+    rate_limit("feedback", "FEEDBACK_RATE_LIMIT")
     body = json_body()
     unknown = set(body) - {"message", "email"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     notice = get_notice(db.session, get_product(db.session, product), notice_id)
-    rate_limit("feedback", "FEEDBACK_RATE_LIMIT")
     leave_message(db.session, notice, body, mail_on=bool(current_app.config.get("MAIL_URL")))
     return json_response({"status": "received",
                           "support_url": support_url(notice.product)}, 201)

@@ -22,8 +22,10 @@ def client_key(secret: str, purpose: str, address: str | None) -> str:
 
 
 def hit(session: Session, key: str, limit: int, now: dt.datetime | None = None) -> None:
-    """Counts one request in the current window; raises RateLimited past ``limit``. The
-    count is an additive upsert, so concurrent web processes never lose a hit."""
+    """Counts one request in the current window (committed at once, so refused and
+    malformed requests count too); raises RateLimited past ``limit``. The count is an
+    additive upsert, so concurrent web processes never lose a hit. Call it before the
+    request changes anything."""
     now = now or utcnow()
     start = dt.datetime.fromtimestamp(
         now.timestamp() // WINDOW.total_seconds() * WINDOW.total_seconds(), dt.UTC)
@@ -32,8 +34,8 @@ def hit(session: Session, key: str, limit: int, now: dt.datetime | None = None) 
            increment={"hits": "hits"})
     hits = session.scalar(sa.select(RateWindow.hits).where(
         RateWindow.key == key, RateWindow.window_start == start))
+    session.commit()
     if hits is not None and hits > limit:
-        session.commit()  # keep counting refused attempts
         retry = int((start + WINDOW - now).total_seconds()) + 1
         raise RateLimited(f"too many requests from this address; try again in {retry} s",
                           retry_after=retry)
