@@ -52,14 +52,16 @@ def test_serve_runs_one_scheduler_beside_the_workers(app, tmp_path):
                                f"127.0.0.1:{port}", "--workers", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        # Booting gunicorn plus a scheduler takes seconds on a loaded 2-core CI machine.
+        started = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
             except OSError:
+                if time.monotonic() > started or server.poll() is not None:
+                    pytest.fail("the server did not start")
                 time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
         # Workers boot one after another; on a busy machine give the tree time to settle.
         deadline = time.monotonic() + 30
         while True:
