@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -73,6 +74,9 @@ def rows() -> list[Row]:
         # The app-start revalidation (If-None-Match, unchanged answer): must stay cheap.
         Row("check-304", check_path("noticed", "1.7"), install_ids=True, headers=etag_of,
             status=304),
+        # The same check on a server without a signing key: what signing answers costs.
+        Row("check-10-unsigned", check_path("small", "1.7"), server="unsigned",
+            install_ids=True),
     ]
 
 
@@ -83,7 +87,8 @@ def etag_of(url: str) -> dict[str, str]:
 
 
 # (row, reference row, target): printed per mode on the last lines.
-RATIOS = [("check-10", "bare-flask", 0.80), ("check-10k", "check-10", 0.95)]
+RATIOS = [("check-10", "bare-flask", 0.80), ("check-10k", "check-10", 0.95),
+          ("check-10", "check-10-unsigned", 0.90)]
 
 
 def seed(instance: Path) -> dict[str, str]:
@@ -99,7 +104,9 @@ def seed(instance: Path) -> dict[str, str]:
     from updatesrv.notices.models import Notice
     from updatesrv.products.services import create_product
     from updatesrv.releases.models import Artifact, Release
+    from updatesrv.trust.keys import generate
 
+    generate(instance / "server-keys")  # as 'updatesrv init' does: answers are signed
     app = create_app()
     targets = {}
     with app.app_context(), write_intent():
@@ -195,18 +202,23 @@ def main() -> None:
     env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir),
            "UPDATESRV_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
     common = ["--workers", str(args.workers), "--worker-class", args.worker_class]
-    ports = {"updatesrv": free_port(), "bare": free_port()}
+    ports = {"updatesrv": free_port(), "bare": free_port(), "unsigned": free_port()}
     servers = [
         start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
                f"127.0.0.1:{ports['updatesrv']}", "--no-scheduler", *common], env,
               workdir / "updatesrv.log"),
         start([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), "--bind",
                f"127.0.0.1:{ports['bare']}", *common], env, workdir / "bare.log"),
+        start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
+               f"127.0.0.1:{ports['unsigned']}", "--no-scheduler", *common],
+              {**env, "UPDATESRV_SERVER_KEYS_DIR": json.dumps(str(workdir / "no-keys"))},
+              workdir / "unsigned.log"),
     ]
     bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:
         wait_http(bases["updatesrv"] + "/healthz")
         wait_http(bases["bare"] + "/")
+        wait_http(bases["unsigned"] + "/healthz")
         results = measure(row_list, bases, args.seconds, args.rounds, args.connections,
                           workdir)
     finally:

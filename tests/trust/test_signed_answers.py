@@ -156,3 +156,16 @@ def test_an_external_artifact_manifest_is_verified(api, product):
     ok = api.post("/api/v1/products/ledgerly/releases", json={
         "version": "1.1", "artifacts": [{**item, "manifest_signature": _sign(key, *fields)}]})
     assert ok.status_code == 201, ok.json
+
+
+def test_a_cached_statement_is_re_dated_after_an_hour(api, product, client, server_key,
+                                                      monkeypatch):
+    import updatesrv.api.public as public
+
+    publish(api, product, "1.1")
+    first = statement_of(client.get(CHECK), server_key)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    monkeypatch.setattr(public, "utcnow", lambda: later)
+    second = statement_of(client.get(CHECK), server_key)
+    assert second["issued_at"] > first["issued_at"]
+    assert second["body_sha256"] == first["body_sha256"]

@@ -89,13 +89,13 @@ def check(product: str) -> Response:
                                                       interval)))
         catalog.remember_answer(key, answer)
     rt = runtime(current_app)
-    ttl = dt.timedelta(seconds=int(current_app.config["CHECK_SIGNATURE_TTL"]))
-    if rt.keyring and (answer.signed is None or now - answer.signed.issued_at > ttl / 10
-                       or now - answer.signed.issued_at > RESIGN_AFTER):
+    if rt.keyring and (answer.signed is None or now >= answer.signed.resign_at):
         # Signed once per cached answer and re-dated now and then, not per request.
+        ttl = dt.timedelta(seconds=int(current_app.config["CHECK_SIGNATURE_TTL"]))
         answer = replace(answer, signed=sign_check(
             rt.keyring, product=catalog.slug, version=str(version), channel=channel,
-            platform=platform, body=answer.payload, serial=catalog.revision, now=now, ttl=ttl))
+            platform=platform, body=answer.payload, serial=catalog.revision, now=now, ttl=ttl,
+            resign_after=RESIGN_AFTER))
         catalog.remember_answer(key, answer)
     shown = _shown()
     # Reach: which notices this answer told the install about (same selection as decide()).

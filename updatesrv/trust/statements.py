@@ -27,6 +27,8 @@ class SignedHeaders:
     statement: str
     signature: str
     issued_at: dt.datetime
+    # When the cached statement is re-dated: the check compares one datetime per request.
+    resign_at: dt.datetime
 
 
 def check_statement(*, product: str, version: str, channel: str, platform: str | None,
@@ -42,10 +44,10 @@ def check_statement(*, product: str, version: str, channel: str, platform: str |
 
 def sign_check(keyring: Keyring, *, product: str, version: str, channel: str,
                platform: str | None, body: bytes, serial: int, now: dt.datetime,
-               ttl: dt.timedelta) -> SignedHeaders:
+               ttl: dt.timedelta, resign_after: dt.timedelta) -> SignedHeaders:
     issued_at = now.replace(microsecond=0)
     statement = check_statement(product=product, version=version, channel=channel,
                                 platform=platform, body=body, serial=serial,
                                 issued_at=issued_at, ttl=ttl)
     return SignedHeaders(base64.b64encode(statement).decode(), keyring.sign(statement),
-                         issued_at)
+                         issued_at, issued_at + min(resign_after, ttl / 10))
