@@ -4,6 +4,7 @@ data everywhere it appears, with real uploaded files so downloads work."""
 from __future__ import annotations
 
 import io
+import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -93,5 +94,9 @@ def describe_demo(created: dict[str, Any] | None) -> str:
         "Seeded the DEMO product 'ledgerly-demo' (sample data, clearly marked as such).\n"
         f"  Vendor login:  {created['email']} / {created['password']}\n"
         f"  API token (shown once): {created['token']}\n"
-        "  Try: curl 'http://127.0.0.1:5000/api/v1/products/ledgerly-demo/check"
-        "?version=2.0.0&platform=windows-x86_64'")
+        "  Try (on the address `serve` prints; 127.0.0.1:5000 by default):\n"
+        "    curl 'http://127.0.0.1:5000/api/v1/products/ledgerly-demo/check"
+        "?version=2.0.0&platform=windows-x86_64'\n"
+        # This interpreter is the one with the client installed (the project's .venv).
+        f"    {sys.executable} -m updatesrv_client notices --server http://127.0.0.1:5000 "
+        "--product ledgerly-demo --version 2.0.0 --platform windows-x86_64")

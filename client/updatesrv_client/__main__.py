@@ -18,7 +18,9 @@ from .errors import UpdateCheckError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m updatesrv_client")
+    # Name the interpreter that has the client installed (often a virtualenv's), so a
+    # command copied from --help works.
+    parser = argparse.ArgumentParser(prog=f"{sys.executable} -m updatesrv_client")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (("check", "is there an update for this version?"),
                        ("notices", "which known issues affect this version?")):

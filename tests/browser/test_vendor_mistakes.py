@@ -50,6 +50,12 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         page.get_by_label("Version").fill("2.0.0")
         page.get_by_role("button", name="Save as draft").click()
         page.wait_for_url(re.compile(r".*/releases/2\.0\.0$"))
+        # Nothing to publish yet: the button is disabled and looks it.
+        publish_button = page.get_by_role("button", name="Publish")
+        assert publish_button.is_disabled()
+        assert publish_button.evaluate("b => getComputedStyle(b).cursor") == "not-allowed"
+        assert publish_button.evaluate("b => getComputedStyle(b).backgroundColor") == \
+            "rgb(208, 215, 222)"
         installer = tmp_path / "ledgerly-2.0.0.msi"
         installer.write_bytes(b"MSI" * 10_000)
         form = page.locator("form[data-upload]")

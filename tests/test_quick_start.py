@@ -1,0 +1,22 @@
+"""The README's quick-start client command, as `updatesrv init --demo` prints it, shows the
+demo notice on any machine (whatever platform runs the test)."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+
+from updatesrv.db import db, write_intent
+from updatesrv.demo import describe_demo, seed_demo
+
+
+def test_printed_client_command_shows_the_demo_notice(app, live_server, tmp_path):
+    with app.app_context(), write_intent():
+        description = describe_demo(seed_demo(db.session, app))
+    [line] = [x for x in description.splitlines() if "-m updatesrv_client" in x]
+    command = shlex.split(line.replace("http://127.0.0.1:5000", live_server.url))
+    assert command[0] == sys.executable  # the interpreter that has the client installed
+    result = subprocess.run([*command, "--state-dir", str(tmp_path / "state")],
+                            capture_output=True, text=True, timeout=60)
+    assert "Licence expired" in result.stdout, result.stdout + result.stderr
