@@ -165,7 +165,13 @@ SCHEMAS: dict[str, Any] = {
                                "support_email": {"type": ["string", "null"]},
                                "notice_prefix": {"type": "string"},
                                "signing_keys": {"type": "array",
-                                                "items": {"type": "string"}}}},
+                                                "items": {"type": "string"}},
+                               "platforms": {
+                                   "type": "array", "description": "declared platforms; "
+                                   "writes also accept plain ids",
+                                   "items": {"type": "object", "properties": {
+                                       "id": {"type": "string"},
+                                       "name": {"type": ["string", "null"]}}}}}},
     "NoticeWrite": {
         "type": "object",
         "properties": {"title": {"type": "string", "maxLength": 120},
@@ -175,11 +181,21 @@ SCHEMAS: dict[str, Any] = {
                        "severity": {"enum": ["critical", "major", "minor", "info"]},
                        "status": {"enum": ["investigating", "confirmed", "workaround", "fixed",
                                            "withdrawn"]},
-                       "affected": {"type": "string", "example": ">=2.0,<2.0.1",
-                                    "description": "PEP 440 specifier set"},
-                       "platforms": {"type": "array", "items": {"type": "string"}},
+                       "affected": {"type": "string", "example": ">= 2.0, < 2.0.1",
+                                    "description": "versions: a bare version (2.0.0), a "
+                                                   "series (2.0.*) or PEP 440 clauses"},
+                       "platforms": {"type": "array", "items": {"type": "string"},
+                                     "description": "ids from the product's registry; "
+                                                    "unknown ids are a 400 listing them"},
                        "channels": {"type": "array", "items": {"type": "string"}},
-                       "fixed_in": {"type": ["string", "null"]},
+                       "fixed_in": {"type": ["string", "null"],
+                                    "description": "after the affected range, else 400"},
+                       "fix_critical": {"type": "boolean",
+                                        "description": "offer the fixing release to "
+                                                       "affected installs as critical"},
+                       "draft": {"type": "boolean",
+                                 "description": "create: save without telling anyone; "
+                                                "PATCH false: publish"},
                        "hold_release": {"type": ["string", "null"],
                                         "description": "safeguard hold: matching installs "
                                                        "are not offered this release or "
