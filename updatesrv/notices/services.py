@@ -45,7 +45,8 @@ def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _platforms(session: Session | None, product: Product, value: object) -> list[str]:
+def _platforms(session: Session | None, product: Product, value: object,
+               kept: tuple[str, ...] = ()) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -53,7 +54,8 @@ def _platforms(session: Session | None, product: Product, value: object) -> list
                            field="platforms")
     if session is None:
         return sorted({parse_platform(v, "platforms") for v in value})
-    known = known_platforms(session, product)
+    # Ids the notice already has stay valid (a platform may have been undeclared since).
+    known = [*known_platforms(session, product), *kept]
     return sorted({require_known(session, product, v, "platforms", known=known)
                    for v in value})
 
@@ -67,8 +69,8 @@ def _channels(product: Product, value: object) -> list[str]:
     return [c for c in product.channels if c in value]
 
 
-def parse_fields(product: Product, data: dict[str, Any],
-                 session: Session | None = None) -> dict[str, Any]:
+def parse_fields(product: Product, data: dict[str, Any], session: Session | None = None,
+                 current: Notice | None = None) -> dict[str, Any]:
     """Validates the editable fields present in ``data``; shared by the API and console.
     With a session, platforms are checked against the product's registry."""
     out: dict[str, Any] = {}
@@ -87,7 +89,8 @@ def parse_fields(product: Product, data: dict[str, Any],
         # Kept in the vendor's clause order (it matters to readers), normalised.
         out["affected"] = normalise_specifier(data["affected"])
     if "platforms" in data:
-        out["platforms"] = _platforms(session, product, data["platforms"])
+        out["platforms"] = _platforms(session, product, data["platforms"],
+                                      tuple(current.platforms) if current else ())
     if "channels" in data:
         out["channels"] = _channels(product, data["channels"])
     if "fixed_in" in data:
@@ -204,7 +207,7 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
             raise InvalidInput("a published notice cannot go back to draft: withdraw it "
                                "instead", field="draft")
         publish = notice.draft and not data["draft"]
-    fields = parse_fields(notice.product, data, session)
+    fields = parse_fields(notice.product, data, session, notice)
     check_fixed_in(fields.get("affected", notice.affected),
                    fields.get("fixed_in", notice.fixed_in))
     message = _message(data)
