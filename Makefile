@@ -28,11 +28,16 @@ run: $(STAMP)
 	@echo
 	$(BIN)/updatesrv serve --bind $(BIND)
 
+# The real updaters the feed tests drive (electron-updater), from the committed lock file.
+NODE_TESTS := tests/feeds/node
+$(NODE_TESTS)/node_modules/.package-lock.json: $(NODE_TESTS)/package-lock.json
+	cd $(NODE_TESTS) && npm ci --no-audit --no-fund
+
 ## Create the virtualenv and run the whole suite (SQLite; set UPDATESRV_TEST_DATABASE_URL for PostgreSQL).
-test: $(STAMP)
+test: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 	UPDATESRV_TEST_DATABASE_URL=$${UPDATESRV_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1/test} \
 		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 

@@ -77,6 +77,9 @@ def rows() -> list[Row]:
         # The same check on a server without a signing key: what signing answers costs.
         Row("check-10-unsigned", check_path("small", "1.7"), server="unsigned",
             install_ids=True),
+        # electron-updater's channel file for the same product and install (compatible feed).
+        Row("electron-10", "/u/small/electron/latest.yml?version=1.7",
+            headers={"x-user-staging-id": "5f0e5a36-6b8e-4d7c-9f1a-2f6f1c1d2e3f"}),
     ]
 
 
@@ -88,7 +91,8 @@ def etag_of(url: str) -> dict[str, str]:
 
 # (row, reference row, target): printed per mode on the last lines.
 RATIOS = [("check-10", "bare-flask", 0.80), ("check-10k", "check-10", 0.95),
-          ("check-10", "check-10-unsigned", 0.90)]
+          ("check-10", "check-10-unsigned", 0.90),
+          ("electron-10", "check-10", 0.90)]
 
 
 def seed(instance: Path) -> dict[str, str]:
@@ -115,7 +119,9 @@ def seed(instance: Path) -> dict[str, str]:
         actor = Actor(vendor.id, "owner", "bench")
         now = utcnow() - dt.timedelta(days=1)
         for slug, count in (("small", 10), ("large", 10_000), ("noticed", 10)):
-            product = create_product(db.session, actor, {"slug": slug, "name": slug})
+            product = create_product(db.session, actor, {
+                "slug": slug, "name": slug,
+                "feed_formats": ["electron"] if slug == "small" else []})
             releases = [{"product_id": product.id, "version": f"1.{i}", "version_key": f"1.{i}",
                          "channel": "stable", "notes": f"Release 1.{i}\n\n- fixes",
                          "critical": i % 7 == 0, "draft": False, "yanked": False,
@@ -127,6 +133,7 @@ def seed(instance: Path) -> dict[str, str]:
             db.session.execute(sa.insert(Artifact), [
                 {"release_id": rid, "platform": "windows-x86_64",
                  "url": f"https://cdn.example/{rid}.exe", "size": 1000, "sha256": "0" * 64,
+                 "sha512": "0" * 128,
                  "created_at": now} for rid in ids])
             if slug == "noticed":
                 # 1,000 notices over many version ranges; the benchmarked install

@@ -81,10 +81,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import register_api
     from .console import register_console
     from .errorhandlers import register_error_handlers
+    from .feeds.views import register_feeds
     from .web import register_web
 
     register_api(app)
     register_web(app)
+    register_feeds(app)
     register_console(app)
     register_error_handlers(app)
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def wants_problem_json() -> bool:
-    return request.path.startswith(("/api/", "/downloads/"))
+    return request.path.startswith(("/api/", "/downloads/", "/u/"))
 
 
 def problem_response(status: int, title: str, detail: str, **extra: object) -> Response:

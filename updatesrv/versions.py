@@ -96,3 +96,25 @@ def parse_channel_name(value: object, field: str = "channel") -> str:
         raise InvalidInput(f"{field} must be a channel name such as 'stable'; got {value!r}",
                            field=field)
     return value
+
+
+SEMVER_PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
+
+
+def to_semver(version: Version) -> str | None:
+    """The SemVer 2.0 spelling of a PEP 440 version, for updaters that compare SemVer
+    (electron-updater, Tauri, Velopack): ``2.1rc1`` → ``2.1.0-rc.1``, ``2.0`` → ``2.0.0``.
+
+    None when no SemVer form orders the same way: epochs, more than three release numbers,
+    post-releases and dev-releases (SemVer would sort ``-dev`` after ``-beta`` and has no
+    "after the release" suffix) and local versions. Such releases are left out of those
+    feeds rather than offered in the wrong order. alpha < beta < rc holds in SemVer."""
+    if (version.epoch or len(version.release) > 3 or version.post is not None
+            or version.dev is not None or version.local is not None):
+        return None
+    major, minor, patch = (*version.release, 0, 0)[:3]
+    text = f"{major}.{minor}.{patch}"
+    if version.pre is not None:
+        letter, number = version.pre
+        text += f"-{SEMVER_PRE[letter]}.{number}"
+    return text

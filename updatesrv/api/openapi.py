@@ -117,6 +117,10 @@ SCHEMAS: dict[str, Any] = {
                                 "manifest_signature": {"type": ["string", "null"],
                                                        "description": "base64 Ed25519 over "
                                                        "the release manifest"},
+                                "kind": {"enum": ["full", "delta", "installer"]},
+                                "sha512": {"type": ["string", "null"]},
+                                "sha1": {"type": ["string", "null"]},
+                                "minisign_signature": {"type": ["string", "null"]},
                                 "uploaded": {"type": "boolean", "readOnly": True}}},
     "Release": {"type": "object",
                 "properties": {"version": {"type": "string"}, "channel": {"type": "string"},
@@ -324,7 +328,9 @@ def _paths() -> dict[str, Any]:
                                                      "contentMediaType":
                                                          "application/octet-stream"},
                                             "signature": {"type": "string"},
-                                            "manifest_signature": {"type": "string"}}}},
+                                            "manifest_signature": {"type": "string"},
+                                            "kind": {"enum": ["full", "delta", "installer"]},
+                                            "minisign_signature": {"type": "string"}}}},
                          "application/json": {"schema": _ref("Artifact")}}},
                      "responses": {"201": _json(_ref("Artifact"), "Created"),
                                    "200": _json(_ref("Artifact"), "Already there"),

@@ -72,8 +72,9 @@ def update_release_view(product: str, version: str) -> Response:
 @bp.post("/products/<product>/releases/<version>/artifacts")
 @token_required
 def add_artifact_view(product: str, version: str) -> Response:
-    """multipart/form-data (platform, file, signature?, manifest_signature?) uploads a
-    file; a JSON body registers an external URL with its size and sha256."""
+    """multipart/form-data (platform, file, signature?, manifest_signature?, kind?,
+    minisign_signature?) uploads a file; a JSON body registers an external URL with its size
+    and sha256."""
     release = get_release(db.session, _own_product(product), version)
     if request.is_json:
         artifact, created = add_external_artifact(db.session, _actor(), release, json_body())
@@ -88,7 +89,9 @@ def add_artifact_view(product: str, version: str) -> Response:
             platform=request.form.get("platform"), stream=upload.stream,
             filename=upload.filename, signature=request.form.get("signature"),
             manifest_signature=request.form.get("manifest_signature"),
-            max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+            max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]),
+            kind=request.form.get("kind"),
+            minisign_signature=request.form.get("minisign_signature"))
     return json_response(artifact_to_dict(artifact, base_url()), 201 if created else 200)
 
 

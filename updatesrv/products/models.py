@@ -35,6 +35,10 @@ class Product(Base):
     platforms: Mapped[list[dict[str, str | None]]] = mapped_column(
         sa.JSON, default=list, server_default="[]")
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Compatible update feeds switched on (updatesrv.feeds.FORMATS); off until the vendor
+    # connects an updater, so no URL answers for a format nobody chose.
+    feed_formats: Mapped[list[str]] = mapped_column(sa.JSON, default=list,
+                                                    server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     vendor: Mapped[Vendor] = relationship()

@@ -11,6 +11,7 @@ from ..accounts.services import EMAIL_RE, Actor
 from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
+from ..feeds import FORMATS
 from ..signing import parse_public_key
 from ..textinput import check_text
 from ..versions import parse_slug, parse_version
@@ -21,7 +22,14 @@ from .platforms import parse_declared, platform_name
 MAX_NAME = 200
 NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
-                   "support_email", "notice_prefix", "platforms")
+                   "support_email", "notice_prefix", "platforms", "feed_formats")
+
+
+def parse_feed_formats(value: object) -> list[str]:
+    if not isinstance(value, list) or any(v not in FORMATS for v in value):
+        raise InvalidInput(f"feed_formats must be a list drawn from {', '.join(FORMATS)}",
+                           field="feed_formats")
+    return [f for f in FORMATS if f in value]
 
 
 def default_notice_prefix(slug: str) -> str:
@@ -114,6 +122,7 @@ def product_to_dict(product: Product) -> dict[str, Any]:
         "platforms": [{"id": p["id"], "name": platform_name(product, str(p["id"]))}
                       for p in product.platforms or ()],
         "demo": product.is_demo,
+        "feed_formats": list(product.feed_formats or []),
     }
 
 
@@ -130,6 +139,7 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
         "support_url": _parse_support_url(data.get("support_url")),
         "support_email": _parse_support_email(data.get("support_email")),
         "platforms": parse_declared(data["platforms"]) if "platforms" in data else [],
+        "feed_formats": parse_feed_formats(data.get("feed_formats", [])),
     }
     keys = _parse_keys(data.get("signing_keys", []))
     chosen = _parse_notice_prefix(data["notice_prefix"]) if data.get("notice_prefix") else None
@@ -191,6 +201,8 @@ def update_product(session: Session, actor: Actor, product: Product,
             session, _parse_notice_prefix(changes["notice_prefix"]), product.id)
     if "platforms" in changes:
         product.platforms = parse_declared(changes["platforms"])
+    if "feed_formats" in changes:
+        product.feed_formats = parse_feed_formats(changes["feed_formats"])
     if "signing_keys" in changes:
         wanted = _parse_keys(changes["signing_keys"])
         now = utcnow()

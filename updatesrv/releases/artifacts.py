@@ -4,7 +4,7 @@ the release is published."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from ..products.services import bump_catalog
 from ..signing import parse_signature, verify_bytes, verify_file
 from ..trust.manifest import release_manifest
 from ..versions import parse_platform, parse_version, version_key
+from .artifact_meta import ArtifactMeta, parse_kind, parse_meta, parse_minisign
 from .errors import ArtifactImmutable, BadSignature
 from .models import Artifact, Release
 from .storage import ArtifactStore
@@ -37,6 +38,7 @@ class ArtifactInput:
     sha256: str
     signature: str | None
     manifest_signature: str | None = None
+    meta: ArtifactMeta = field(default_factory=ArtifactMeta)
 
 
 def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
@@ -45,7 +47,8 @@ def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
         raise InvalidInput(f"{where} must be an object with platform, url, size and sha256",
                            field="artifacts")
     unknown = set(item) - {"platform", "url", "size", "sha256", "signature",
-                           "manifest_signature"}
+                           "manifest_signature", "kind", "sha512", "sha1",
+                           "minisign_signature"}
     if unknown:
         raise InvalidInput(f"{where} has unknown field(s): {', '.join(sorted(unknown))}",
                            field="artifacts")
@@ -67,7 +70,17 @@ def parse_artifact(item: object, index: int | None = None) -> ArtifactInput:
     if manifest_signature is not None:
         manifest_signature = parse_signature(manifest_signature, f"{where}.manifest_signature")
     return ArtifactInput(platform=platform, url=url, size=size, sha256=sha.lower(),
-                         signature=signature, manifest_signature=manifest_signature)
+                         signature=signature, manifest_signature=manifest_signature,
+                         meta=parse_meta(item, where))
+
+
+def require_sha512(product: Product, item: ArtifactInput) -> None:
+    # electron-updater refuses a file it cannot check, and we cannot hash a file we do
+    # not hold: the vendor states it.
+    if "electron" in (product.feed_formats or []) and item.meta.sha512 is None:
+        raise InvalidInput(f"{product.slug} serves the electron-updater feed, which verifies "
+                           f"sha512: give the {item.platform} file's sha512 (hex or base64, "
+                           "as electron-builder prints it)", field="sha512")
 
 
 def require_signature(product: Product, signature: str | None, platform: str,
@@ -113,20 +126,40 @@ def artifact_url(artifact: Artifact, base_url: str) -> str:
 
 
 def artifact_to_dict(artifact: Artifact, base_url: str) -> dict[str, Any]:
-    return {"platform": artifact.platform, "url": artifact_url(artifact, base_url),
+    return {"platform": artifact.platform, "kind": artifact.kind,
+            "url": artifact_url(artifact, base_url),
             "size": artifact.size, "sha256": artifact.sha256, "signature": artifact.signature,
             "manifest_signature": artifact.manifest_signature,
+            "sha512": artifact.sha512, "sha1": artifact.sha1,
+            "minisign_signature": artifact.minisign_signature,
             "uploaded": artifact.storage_path is not None}
 
 
-def _existing_artifact(release: Release, platform: str) -> Artifact | None:
-    return next((a for a in release.artifacts if a.platform == platform), None)
+def artifact_from_input(a: ArtifactInput) -> Artifact:
+    return Artifact(platform=a.platform, url=a.url, size=a.size, sha256=a.sha256,
+                    signature=a.signature, manifest_signature=a.manifest_signature,
+                    kind=a.meta.kind, sha512=a.meta.sha512, sha1=a.meta.sha1,
+                    minisign_signature=a.meta.minisign_signature)
 
 
-def _guard_replace(release: Release, platform: str, same: bool) -> Artifact | None:
+def artifact_identity(a: Artifact | ArtifactInput) -> tuple[object, ...]:
+    if isinstance(a, ArtifactInput):
+        return (a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature,
+                a.meta.kind, a.meta.sha512, a.meta.sha1, a.meta.minisign_signature)
+    return (a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature, a.kind,
+            a.sha512, a.sha1, a.minisign_signature)
+
+
+def _existing_artifact(release: Release, platform: str, kind: str = "full") -> Artifact | None:
+    return next((a for a in release.artifacts if a.platform == platform and a.kind == kind),
+                None)
+
+
+def _guard_replace(release: Release, platform: str, same: bool,
+                   kind: str = "full") -> Artifact | None:
     """Returns the artifact to replace (drafts only) or None; raises when a published
     release would have its file swapped."""
-    existing = _existing_artifact(release, platform)
+    existing = _existing_artifact(release, platform, kind)
     if existing is None or same:
         return existing
     if not release.draft:
@@ -143,21 +176,17 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
     item = parse_artifact(data)
     require_known(session, release.product, item.platform, "platform", allow_any=True)
     check_input_signatures(release.product, release.version, item)
-    existing = _existing_artifact(release, item.platform)
-    same = existing is not None and (
-        existing.url, existing.size, existing.sha256, existing.signature,
-        existing.manifest_signature) == (item.url, item.size, item.sha256, item.signature,
-                                         item.manifest_signature)
+    require_sha512(release.product, item)
+    existing = _existing_artifact(release, item.platform, item.meta.kind)
+    same = existing is not None and artifact_identity(existing) == artifact_identity(item)
     if same:
         assert existing is not None
         return existing, False
-    old = _guard_replace(release, item.platform, same)
+    old = _guard_replace(release, item.platform, same, item.meta.kind)
     if old is not None:
         release.artifacts.remove(old)
         session.flush()
-    artifact = Artifact(platform=item.platform, url=item.url, size=item.size,
-                        sha256=item.sha256, signature=item.signature,
-                        manifest_signature=item.manifest_signature)
+    artifact = artifact_from_input(item)
     release.artifacts.append(artifact)
     return _finish_artifact(session, actor, release, artifact, old), True
 
@@ -165,18 +194,21 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
 def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
                     platform: object, stream: IO[bytes], filename: str | None,
                     signature: object, max_bytes: int,
-                    manifest_signature: object = None) -> tuple[Artifact, bool]:
+                    manifest_signature: object = None, kind: object = None,
+                    minisign_signature: object = None) -> tuple[Artifact, bool]:
     """Streams an upload to disk while hashing it, checks the signature against the
     product's keys, and only then points the database at the file."""
     actor.require("publisher")
     platform = require_known(session, release.product, platform, "platform", allow_any=True)
+    kind = parse_kind(kind)
+    minisig = parse_minisign(minisign_signature)
     sig = parse_signature(signature) if signature not in (None, "") else None
     msig = (parse_signature(manifest_signature, "manifest_signature")
             if manifest_signature not in (None, "") else None)
     require_signature(release.product, sig, platform, msig)
-    existing = _existing_artifact(release, platform)
+    existing = _existing_artifact(release, platform, kind)
     if existing is not None and not release.draft and existing.storage_path is None:
-        _guard_replace(release, platform, same=False)
+        _guard_replace(release, platform, False, kind)
     staged = store.stage(stream, max_bytes)
     try:
         keys = [k.public_key for k in release.product.active_signing_keys]
@@ -188,14 +220,16 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
                                   staged.sha256, msig)
         same = existing is not None and (existing.sha256, existing.size) == (
             staged.sha256, staged.size) and (existing.signature == sig or sig is None) and (
-            existing.manifest_signature == msig or msig is None)
+            existing.manifest_signature == msig or msig is None) and (
+            existing.minisign_signature == minisig or minisig is None)
         if same:
             assert existing is not None
             store.discard(staged)
             return existing, False
-        old = _guard_replace(release, platform, same)
+        old = _guard_replace(release, platform, same, kind)
         name = secure_filename(filename or "") or f"{release.product.slug}-{release.version}.bin"
         relative = (f"{release.product.slug}/{release.version_key}/{platform}/"
+                    f"{'' if kind == 'full' else kind + '/'}"
                     f"{staged.sha256[:16]}/{name}")
         store.commit(staged, relative)
     except BaseException:
@@ -206,7 +240,8 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
         session.flush()
     artifact = Artifact(platform=platform, url=None, storage_path=relative, filename=name,
                         size=staged.size, sha256=staged.sha256, signature=sig,
-                        manifest_signature=msig)
+                        manifest_signature=msig, kind=kind, sha512=staged.sha512,
+                        sha1=staged.sha1, minisign_signature=minisig)
     release.artifacts.append(artifact)
     try:
         result = _finish_artifact(session, actor, release, artifact, old)
@@ -241,8 +276,8 @@ def _finish_artifact(session: Session, actor: Actor, release: Release, artifact:
     return artifact
 
 
-def find_download(session: Session, product_slug: str, version: str,
-                  platform: str) -> Artifact | None:
+def find_download(session: Session, product_slug: str, version: str, platform: str,
+                  filename: str) -> Artifact | None:
     try:
         key = version_key(parse_version(version))
     except InvalidInput:
@@ -250,4 +285,5 @@ def find_download(session: Session, product_slug: str, version: str,
     return session.scalar(
         sa.select(Artifact).join(Release).join(Product)
         .where(Product.slug == product_slug, Release.version_key == key,
-               Artifact.platform == platform, Artifact.storage_path.is_not(None)))
+               Artifact.platform == platform, Artifact.filename == filename,
+               Artifact.storage_path.is_not(None)))

@@ -49,7 +49,9 @@ class Release(Base):
 
 class Artifact(Base):
     __tablename__ = "artifacts"
-    __table_args__ = (sa.UniqueConstraint("release_id", "platform"),)
+    # A platform may carry one file of each kind: the full package, a delta from the
+    # previous release (Velopack), and an installer for first installs.
+    __table_args__ = (sa.UniqueConstraint("release_id", "platform", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int] = mapped_column(sa.ForeignKey("releases.id", ondelete="CASCADE"),
@@ -66,6 +68,14 @@ class Artifact(Base):
     # The vendor's signature over the release manifest (trust/manifest.py): it names the
     # product, version, platform, size and sha256, so it cannot vouch for another release.
     manifest_signature: Mapped[str | None] = mapped_column(sa.String(200))
+    # Computed on upload; given by the vendor for external URLs. electron-updater verifies
+    # sha512 (base64 in its feed), Velopack verifies sha1.
+    sha512: Mapped[str | None] = mapped_column(sa.String(128))
+    sha1: Mapped[str | None] = mapped_column(sa.String(40))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="full", server_default="full")
+    # The vendor's minisign signature file (base64 of its text, as `tauri signer` writes
+    # the .sig file); served as-is in the Tauri feed.
+    minisign_signature: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     release: Mapped[Release] = relationship(back_populates="artifacts")

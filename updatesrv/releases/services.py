@@ -21,9 +21,17 @@ from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
 from ..textinput import check_optional_text, check_text
 from ..timeutil import parse_rfc3339, rfc3339
 from ..versions import parse_version, version_key
-from .artifacts import ArtifactInput, artifact_to_dict, check_input_signatures, parse_artifact
+from .artifacts import (
+    ArtifactInput,
+    artifact_from_input,
+    artifact_identity,
+    artifact_to_dict,
+    check_input_signatures,
+    parse_artifact,
+    require_sha512,
+)
 from .errors import ReleaseNotFound, VersionExists
-from .models import Artifact, Release
+from .models import Release
 
 MAX_NOTES = 100_000
 MAX_REASON = 2000
@@ -82,7 +90,8 @@ def _snapshot(release: Release) -> dict[str, Any]:
         "critical": release.critical, "draft": release.draft, "yanked": release.yanked,
         "yank_reason": release.yank_reason, "publish_at": rfc3339(release.publish_at),
         "published_at": rfc3339(release.published_at),
-        "artifacts": {a.platform: a.sha256 for a in release.artifacts},
+        "artifacts": {a.platform if a.kind == "full" else f"{a.platform}:{a.kind}": a.sha256
+                      for a in release.artifacts},
         "rollout_percent": release.rollout_percent, "paused": release.paused,
         "min_upgrade_from": release.min_upgrade_from,
         "ramp": [[s.percent, rfc3339(s.due_at)] for s in release.ramp_steps
@@ -179,10 +188,8 @@ def _matches_retry(release: Release, data: dict[str, Any], channel: str, notes: 
     if "publish_at" in data and release.publish_at != publish_at:
         return False
     if artifacts is not None:
-        stored = {(a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature)
-                  for a in release.artifacts}
-        wanted = {(a.platform, a.url, a.size, a.sha256, a.signature, a.manifest_signature)
-                  for a in artifacts}
+        stored = {artifact_identity(a) for a in release.artifacts}
+        wanted = {artifact_identity(a) for a in artifacts}
         if stored != wanted:
             return False
     return True
@@ -207,14 +214,16 @@ def create_release(session: Session, actor: Actor, product: Product,
         if not isinstance(data["artifacts"], list):
             raise InvalidInput("artifacts must be a list", field="artifacts")
         artifacts = [parse_artifact(item, i) for i, item in enumerate(data["artifacts"])]
-        platforms = [a.platform for a in artifacts]
+        platforms = [(a.platform, a.meta.kind) for a in artifacts]
         if len(set(platforms)) != len(platforms):
-            raise InvalidInput("artifacts lists a platform twice", field="artifacts")
+            raise InvalidInput("artifacts lists a platform (of the same kind) twice",
+                               field="artifacts")
         known = known_platforms(session, product)
         for i, a in enumerate(artifacts):
             require_known(session, product, a.platform, f"artifacts[{i}].platform",
                           allow_any=True, known=known)
             check_input_signatures(product, str(version), a)
+            require_sha512(product, a)
     if not draft and not artifacts:
         raise InvalidInput("a published release needs at least one artifact: list them in "
                            "'artifacts', or create it with \"draft\": true, upload the files, "
@@ -226,10 +235,7 @@ def create_release(session: Session, actor: Actor, product: Product,
                           version_key=version_key(version), channel=channel, notes=notes,
                           critical=critical, draft=draft, publish_at=publish_at,
                           published_at=None if draft else (publish_at or utcnow()))
-        release.artifacts = [Artifact(platform=a.platform, url=a.url, size=a.size,
-                                      sha256=a.sha256, signature=a.signature,
-                                      manifest_signature=a.manifest_signature)
-                             for a in artifacts or []]
+        release.artifacts = [artifact_from_input(a) for a in artifacts or []]
         apply_rollout_fields(release, data, utcnow())
         session.add(release)
         try:

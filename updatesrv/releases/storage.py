@@ -21,6 +21,10 @@ class StagedFile:
     path: Path
     size: int
     sha256: str
+    # The digests the compatible feeds carry (electron-updater: sha512, Velopack: sha1),
+    # computed in the same single pass over the upload.
+    sha512: str = ""
+    sha1: str = ""
 
 
 class ArtifactStore:
@@ -31,7 +35,7 @@ class ArtifactStore:
     def stage(self, stream: IO[bytes], max_bytes: int) -> StagedFile:
         self.staging.mkdir(parents=True, exist_ok=True)
         path = self.staging / uuid.uuid4().hex
-        digest = hashlib.sha256()
+        digest, digest512, digest1 = hashlib.sha256(), hashlib.sha512(), hashlib.sha1()
         size = 0
         try:
             with open(path, "xb") as out:
@@ -40,13 +44,16 @@ class ArtifactStore:
                     if size > max_bytes:
                         raise TooLarge(f"the file is larger than the {max_bytes} byte limit")
                     digest.update(chunk)
+                    digest512.update(chunk)
+                    digest1.update(chunk)
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        return StagedFile(path=path, size=size, sha256=digest.hexdigest())
+        return StagedFile(path=path, size=size, sha256=digest.hexdigest(),
+                          sha512=digest512.hexdigest(), sha1=digest1.hexdigest())
 
     def commit(self, staged: StagedFile, relative: str) -> Path:
         target = self.path_for(relative)

@@ -22,7 +22,9 @@ from ..products.models import Product
 from ..releases.models import Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
-from ..versions import ANY_PLATFORM, version_key
+from ..versions import ANY_PLATFORM, to_semver, version_key
+
+KIND_PREFERENCE = ("full", "installer", "delta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,13 @@ class CatalogArtifact:
     sha256: str
     signature: str | None
     manifest_signature: str | None = None
+    # What the compatible feeds add (see updatesrv/feeds): hex digests, the file's kind,
+    # the vendor's minisign signature (base64 of the .minisig text) and download name.
+    sha512: str | None = None
+    sha1: str | None = None
+    kind: str = "full"
+    minisign_signature: str | None = None
+    filename: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,10 @@ class CatalogRelease:
     rollout_percent: int = 100
     paused: bool = False
     min_upgrade_from: Version | None = None
+    # Delta packages (Velopack) per platform, from the previous release to this one.
+    deltas: Mapping[str, CatalogArtifact] = field(default_factory=dict)
+    # The SemVer spelling for updaters that need one; None leaves it out of those feeds.
+    semver: str | None = None
 
     def visible_at(self, now: dt.datetime) -> bool:
         return self.publish_at is None or self.publish_at <= now
@@ -124,6 +137,8 @@ class Catalog:
     stopped_channels: frozenset[str] = frozenset()
     # Non-withdrawn notices in delivery order: severity, newest update, id.
     notices: tuple[CatalogNotice, ...] = ()
+    # Compatible feed formats the vendor switched on (updatesrv.feeds.FORMATS).
+    feed_formats: frozenset[str] = frozenset()
     # Notice selection depends only on (version, channel, platform) and installs share a
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
@@ -139,12 +154,17 @@ class Catalog:
         default_factory=list, repr=False, compare=False, init=False)
     _partial_rollouts: tuple[CatalogRelease, ...] = field(
         default=(), repr=False, compare=False, init=False)
+    # Every platform any release has a file for (feeds map updater OS/arch names onto them).
+    platforms: frozenset[str] = field(default=frozenset(), repr=False, compare=False,
+                                      init=False)
 
     def __post_init__(self) -> None:
         scheduled = sorted(r.publish_at for r in self.releases if r.publish_at is not None)
         partial = tuple(r for r in self.releases if 0 < r.rollout_percent < 100)
         object.__setattr__(self, "_publish_times", scheduled)
         object.__setattr__(self, "_partial_rollouts", partial)
+        object.__setattr__(self, "platforms", frozenset(
+            p for r in self.releases for p in r.artifacts))
 
     def answer_key(self, version: Version, channel: str, platform: str | None,
                    install_id: str | None, base_url: str, now: dt.datetime,
@@ -186,6 +206,10 @@ class Catalog:
         return self.by_key.get(version_key(version))
 
 
+def _url_filename(url: str | None) -> str | None:
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or None if url else None
+
+
 def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
     rows = session.scalars(
         sa.select(Release)
@@ -194,21 +218,31 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         .options(selectinload(Release.artifacts)))
     releases = []
     for r in rows:
-        artifacts = {
-            a.platform: CatalogArtifact(
+        artifacts: dict[str, CatalogArtifact] = {}
+        deltas: dict[str, CatalogArtifact] = {}
+        # One file per platform is offered: the full package, else the installer.
+        for a in sorted(r.artifacts, key=lambda a: KIND_PREFERENCE.index(a.kind)):
+            entry = CatalogArtifact(
                 platform=a.platform,
                 url=a.url or f"/downloads/{product.slug}/{r.version}/{a.platform}/{a.filename}",
                 external=a.url is not None, size=a.size, sha256=a.sha256,
-                signature=a.signature, manifest_signature=a.manifest_signature)
-            for a in r.artifacts
-        }
+                signature=a.signature, manifest_signature=a.manifest_signature,
+                sha512=a.sha512, sha1=a.sha1, kind=a.kind,
+                minisign_signature=a.minisign_signature,
+                filename=a.filename or _url_filename(a.url))
+            if a.kind == "delta":
+                deltas[a.platform] = entry
+            else:
+                artifacts.setdefault(a.platform, entry)
         assert r.published_at is not None
+        version = Version(r.version)
         releases.append(CatalogRelease(
-            id=r.id, version=Version(r.version), version_text=r.version, channel=r.channel,
+            id=r.id, version=version, version_text=r.version, channel=r.channel,
             critical=r.critical, yanked=r.yanked, notes=r.notes, published_at=r.published_at,
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,
-            min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None))
+            min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None,
+            deltas=deltas, semver=to_semver(version)))
     releases.sort(key=lambda r: r.version, reverse=True)
     # Drafts and withdrawn notices reach no install.
     notices = [catalog_notice(n) for n in session.scalars(sa.select(Notice).where(
@@ -226,6 +260,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         by_key={version_key(r.version): r for r in releases},
         support_url=product.support_url, support_email=product.support_email,
         notices=tuple(notices),
+        feed_formats=frozenset(product.feed_formats or ()),
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
 

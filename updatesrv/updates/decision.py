@@ -15,16 +15,23 @@ from .catalog import Catalog, CatalogArtifact, CatalogNotice, CatalogRelease
 
 @dataclass(frozen=True)
 class UpdateQuery:
-    version: Version
+    # None: an updater that does not say which version it runs (electron-updater without
+    # ?version=). Such an install is treated as current and supported, gets no notices,
+    # and is never offered a release behind a stepping stone it cannot be shown to pass.
+    version: Version | None
     channel: str
     platform: str | None
     now: dt.datetime
     install_id: str | None = None
+    # The updater applies the rollout percentage itself (electron-updater's
+    # stagingPercentage when it sends no staging id): partial rollouts are offered with
+    # their percentage instead of being decided here. Pauses still apply.
+    client_side_rollout: bool = False
 
 
 @dataclass(frozen=True)
 class InstalledStatus:
-    version: Version
+    version: Version | None
     known: bool
     yanked: bool
     supported: bool
@@ -64,6 +71,8 @@ def eligible_artifact(release: CatalogRelease, catalog: Catalog, channels: froze
 
 
 def installed_status(query: UpdateQuery, catalog: Catalog) -> InstalledStatus:
+    if query.version is None:
+        return InstalledStatus(version=None, known=False, yanked=False, supported=True)
     release = catalog.release(query.version)
     known = release is not None and release.visible_at(query.now)
     return InstalledStatus(
@@ -92,7 +101,9 @@ def in_rollout(install_id: str | None, product: str, release: CatalogRelease) ->
 def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     channels = catalog.channels_up_to(query.channel)
     installed = installed_status(query, catalog)
-    notices = catalog.notices_for(query.version, query.channel, query.platform)
+    version = query.version
+    notices = (() if version is None
+               else catalog.notices_for(version, query.channel, query.platform))
     if query.channel in catalog.stopped_channels:
         # Emergency stop: nothing is offered, not even to yanked or critical cases;
         # notices still reach the install.
@@ -113,18 +124,20 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     artifact: CatalogArtifact | None = None
     # Newest first, so the common case stops after a release or two whatever the catalog size.
     for index, release in enumerate(catalog.releases):
-        if not must_leave and release.version <= query.version:
+        if not must_leave and version is not None and release.version <= version:
             break
         if release.paused or (hold_cap is not None and release.version >= hold_cap):
             continue
-        if release.min_upgrade_from is not None and query.version < release.min_upgrade_from:
+        if release.min_upgrade_from is not None and (
+                version is None or version < release.min_upgrade_from):
             continue  # stepping stone: go to an earlier release first
         candidate = eligible_artifact(release, catalog, channels, query.platform, query.now)
         if candidate is None:
             continue
         bypass = (release.critical or must_update
                   or any(n.fixed_by(release.version) for n in critical_notices))
-        if not bypass and not in_rollout(query.install_id, catalog.slug, release):
+        if not bypass and not query.client_side_rollout and not in_rollout(
+                query.install_id, catalog.slug, release):
             continue
         offer_index, artifact = index, candidate
         break
@@ -138,7 +151,7 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
         # Any eligible release between the installed one and the offer that is critical
         # makes the jump critical: skipping it must not hide it.
         for release in catalog.releases[offer_index:]:
-            if release.version <= query.version:
+            if version is not None and release.version <= version:
                 break
             if release.critical and eligible_artifact(release, catalog, channels,
                                                       query.platform, query.now):
@@ -147,3 +160,26 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
     return Decision(installed=installed,
                     update=Offer(release=offered, artifact=artifact, critical=critical),
                     notices=notices)
+
+
+def listing(query: UpdateQuery, catalog: Catalog) -> tuple[Offer, ...]:
+    """Every release an install of unknown version on this channel and platform may be
+    offered, newest first, for feeds that hand the updater a list to choose from
+    (Sparkle's appcast). The same eligibility, pause, emergency stop and rollout rules as
+    decide(); an install without an id only sees fully rolled-out releases. Stepping
+    stones and criticality that depend on the installed version travel as data
+    (release.min_upgrade_from, catalog.minimum_supported) for the format to express."""
+    if query.channel in catalog.stopped_channels:
+        return ()
+    channels = catalog.channels_up_to(query.channel)
+    offers = []
+    for release in catalog.releases:
+        if release.paused:
+            continue
+        artifact = eligible_artifact(release, catalog, channels, query.platform, query.now)
+        if artifact is None:
+            continue
+        if not release.critical and not in_rollout(query.install_id, catalog.slug, release):
+            continue
+        offers.append(Offer(release=release, artifact=artifact, critical=release.critical))
+    return tuple(offers)

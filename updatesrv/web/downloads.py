@@ -12,7 +12,7 @@ bp = Blueprint("downloads", __name__)
 
 @bp.get("/downloads/<product>/<version>/<platform>/<filename>")
 def download(product: str, version: str, platform: str, filename: str) -> Response:
-    artifact = find_download(db.session, product, version, platform)
+    artifact = find_download(db.session, product, version, platform, filename)
     if (artifact is None or artifact.filename != filename or artifact.storage_path is None
             or not artifact.release.visible_at(utcnow())):
         raise NotFound(f"no download {product}/{version}/{platform}/{filename}")

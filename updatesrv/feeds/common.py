@@ -1,0 +1,185 @@
+"""What every feed shares: the blueprint, the catalog lookup with the per-product on/off
+switch, mapping updater OS/arch names onto the product's platforms, counting the check
+like a native one, and caching whole answers on the catalog like the native check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, request
+from packaging.version import InvalidVersion, Version
+
+from .. import runtime
+from ..api.helpers import base_url
+from ..db import utcnow
+from ..errors import InvalidInput, NotFound
+from ..updates.catalog import Catalog
+from ..updates.decision import Decision, UpdateQuery, decide, in_rollout
+from ..updates.response import absolute
+from . import FORMAT_NAMES
+
+bp = Blueprint("feeds", __name__, url_prefix="/u/<product>")
+
+INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+# Updaters name operating systems and CPUs their own way; products name platforms
+# freely (windows-x86_64, macos-arm64, linux, ...). Aliases in order of preference.
+OS_ALIASES = {
+    "windows": ("windows", "win", "win32", "win64"),
+    "macos": ("macos", "mac", "darwin", "osx"),
+    "linux": ("linux",),
+}
+ARCH_ALIASES = {
+    "x86_64": ("x86_64", "x64", "amd64"),
+    "aarch64": ("arm64", "aarch64"),
+    "i686": ("x86", "i686", "ia32", "i386"),
+    "armv7": ("armv7", "armv7l", "arm"),
+    "universal": ("universal",),
+}
+
+
+def os_name(value: str) -> str | None:
+    value = value.lower()
+    return next((os for os, names in OS_ALIASES.items() if value in names), None)
+
+
+def arch_name(value: str) -> str | None:
+    value = value.lower()
+    return next((arch for arch, names in ARCH_ALIASES.items() if value in names), None)
+
+
+def resolve_platform(catalog: Catalog, os: str | None, arch: str | None) -> str | None:
+    """The product platform an updater on (os, arch) installs. An explicit ?platform=
+    wins; otherwise the first of OS-ARCH, OS_ARCH, OS alone (and, without an arch, any
+    OS-something) the product has files for. None leaves only 'any' files eligible."""
+    explicit = request.args.get("platform")
+    if explicit:
+        if explicit not in catalog.platforms and explicit != "any":
+            raise InvalidInput(f"{catalog.slug} has no files for platform {explicit!r}; it has "
+                               f"{', '.join(sorted(catalog.platforms)) or 'none yet'}",
+                               field="platform")
+        return explicit
+    if os is None:
+        return None
+    os_names = OS_ALIASES[os]
+    arch_names = ARCH_ALIASES.get(arch or "", ())
+    candidates = [f"{o}{sep}{a}" for o in os_names for a in arch_names for sep in "-_"]
+    candidates += list(os_names)
+    for candidate in candidates:
+        if candidate in catalog.platforms:
+            return candidate
+    if arch is None:
+        for preferred in ("x86_64", "aarch64", "universal", "i686", "armv7"):
+            for o in os_names:
+                for a in ARCH_ALIASES[preferred]:
+                    if f"{o}-{a}" in catalog.platforms:
+                        return f"{o}-{a}"
+    return None
+
+
+def feed_catalog(product: str, fmt: str) -> Catalog:
+    catalog = runtime(current_app).catalogs.get(product)
+    if catalog is None:
+        raise NotFound(f"no product {product!r}")
+    if fmt not in catalog.feed_formats:
+        raise NotFound(f"the {FORMAT_NAMES[fmt]} feed is switched off for {product}; its "
+                       "vendor can switch it on under 'Connect your app' in the console")
+    return catalog
+
+
+def parse_channel(catalog: Catalog, value: str | None) -> str:
+    channel = value or catalog.channels[0]
+    if channel == "latest":  # electron-builder's name for the default channel
+        channel = catalog.channels[0]
+    if channel not in catalog.channels:
+        raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}; "
+                           f"got {channel!r}", field="channel")
+    return channel
+
+
+def parse_install_id(value: str | None, field: str) -> str | None:
+    if not value:
+        return None
+    if not INSTALL_ID_RE.match(value):
+        raise InvalidInput(f"{field} must be 1-128 characters of letters, digits, '_', '.', "
+                           "':' or '-'", field=field)
+    return value
+
+
+def parse_feed_version(value: str | None, field: str = "version") -> Version | None:
+    """Updaters send SemVer (2.1.0-rc.1) or PEP 440; packaging reads both."""
+    if value is None or value == "":
+        return None
+    if len(value) > 64:
+        raise InvalidInput(f"{field} is longer than 64 characters", field=field)
+    try:
+        return Version(value.strip().lstrip("v"))
+    except InvalidVersion:
+        raise InvalidInput(f"{field} {value!r} is not a version updatesrv can compare (SemVer "
+                           "such as 2.1.0 or 2.1.0-rc.1, or PEP 440)", field=field) from None
+
+
+def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, ...],
+           render: Callable[[Decision, str], tuple[bytes, str]]) -> tuple[bytes, str]:
+    """Decides and renders once per distinct input, like the native check: the key holds
+    everything the decision reads besides the catalog (see Catalog.answer_key)."""
+    base = base_url()
+    key = (fmt, *extra, query.client_side_rollout,
+           *catalog.answer_key(query.version or Version("0"), query.channel, query.platform,
+                               query.install_id, base, query.now, in_rollout),
+           query.version is None)
+    cached = catalog.answer_memo.get(key)
+    if cached is None:
+        cached = render(decide(query, catalog), base)
+        catalog.remember_answer(key, cached)
+    return cached
+
+
+def record_check(catalog: Catalog, query: UpdateQuery) -> None:
+    """Counted like a native check; an updater that does not say its version counts
+    under an empty version."""
+    runtime(current_app).recorder.record(
+        catalog.product_id, str(query.version) if query.version is not None else "",
+        query.channel, query.platform, query.install_id, query.now)
+
+
+def now() -> dt.datetime:
+    return utcnow()
+
+
+def cached_response(body: bytes, etag: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = (
+        f"private, max-age={int(current_app.config['CHECK_MAX_AGE'])}")
+    response.set_etag(etag)
+    response.make_conditional(request)
+    return response
+
+
+def notes_with_notices(notes: str, decision: Decision, catalog: Catalog, base: str) -> str:
+    """Release notes followed by the known issues that affect the requesting version:
+    the updaters show notes to the user, so that is where notices can reach them."""
+    if not decision.notices:
+        return notes
+    lines = [notes.rstrip(), "", "## Known issues in your version", ""] if notes else [
+        "## Known issues in your version", ""]
+    for notice in decision.notices:
+        fix = ""
+        if decision.fix_available(notice):
+            fix = f" Fixed in {notice.fixed_in_text}: this update fixes it."
+        elif notice.fixed_in_text:
+            fix = f" Fix expected in {notice.fixed_in_text}."
+        lines.append(f"- **{notice.title}** ({notice.severity}): {notice.summary}{fix} "
+                     f"{base}/p/{catalog.slug}/known-issues/{notice.public_id}")
+    return "\n".join(lines).strip() + "\n"
+
+
+def encode(body: bytes) -> tuple[bytes, str]:
+    return body, hashlib.sha256(body).hexdigest()[:32]
+
+
+def download_url(url: str, base: str) -> str:
+    return absolute(url, base)
