@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register_feeds(app: Flask) -> None:
-    from . import electron  # noqa: F401  (each module adds its routes to the blueprint)
+    # Each module adds its routes to the blueprint.
+    from . import electron, squirrel, tauri, velopack  # noqa: F401
     from .common import bp
 
     app.register_blueprint(bp)
