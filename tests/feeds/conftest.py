@@ -31,8 +31,9 @@ def release_with_files(api: Api, product: str, version: str,
                        contents: dict[str, bytes] | None = None, **fields: Any) -> dict[str, Any]:
     """Creates a draft, uploads one file per platform (name from ``files``), publishes."""
     files = files or {"windows-x86_64": f"Ledgerly-Setup-{version}.exe"}
+    create = {k: fields.pop(k) for k in ("channel", "notes") if k in fields}
     response = api.post(f"/api/v1/products/{product}/releases",
-                        json={"version": version, "draft": True})
+                        json={"version": version, "draft": True, **create})
     assert response.status_code == 201, response.json
     for key, name in files.items():
         platform, _, kind = key.partition(":")

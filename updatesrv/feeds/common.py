@@ -122,9 +122,9 @@ def parse_feed_version(value: str | None, field: str = "version") -> Version | N
                            "such as 2.1.0 or 2.1.0-rc.1, or PEP 440)", field=field) from None
 
 
-def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, ...],
-           render: Callable[[Decision, str], tuple[bytes, str]]) -> tuple[bytes, str]:
-    """Decides and renders once per distinct input, like the native check: the key holds
+def memoized(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, ...],
+             build: Callable[[str], bytes]) -> tuple[bytes, str]:
+    """Builds an answer once per distinct input, like the native check: the key holds
     everything the decision reads besides the catalog (see Catalog.answer_key)."""
     base = base_url()
     key = (fmt, *extra, query.client_side_rollout,
@@ -133,9 +133,16 @@ def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, 
            query.version is None)
     cached = catalog.answer_memo.get(key)
     if cached is None:
-        cached = render(decide(query, catalog), base)
+        cached = encode(build(base))
         catalog.remember_answer(key, cached)
     return cached
+
+
+def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, ...],
+           render: Callable[[Decision, str], bytes]) -> tuple[bytes, str]:
+    """The decision for this query, rendered by the format (memoized)."""
+    return memoized(fmt, catalog, query, extra,
+                    lambda base: render(decide(query, catalog), base))
 
 
 def record_check(catalog: Catalog, query: UpdateQuery) -> None:

@@ -29,7 +29,6 @@ from .common import (
     bp,
     cached_response,
     download_url,
-    encode,
     feed_catalog,
     notes_with_notices,
     now,
@@ -101,8 +100,8 @@ def _serve(product: str, filename: str) -> Response:
     query = UpdateQuery(version=version, channel=channel, platform=platform, now=now(),
                         install_id=staging_id, client_side_rollout=staging_id is None)
     body, etag = answer("electron", catalog, query, (platform,),
-                        lambda decision, base: encode(render(decision, catalog, base,
-                                                             query.client_side_rollout)))
+                        lambda decision, base: render(decision, catalog, base,
+                                                             query.client_side_rollout))
     record_check(catalog, query)
     response = cached_response(body, etag, "text/yaml")
     response.headers["Vary"] = "x-user-staging-id"

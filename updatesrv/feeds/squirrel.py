@@ -22,7 +22,6 @@ from .common import (
     bp,
     cached_response,
     download_url,
-    encode,
     feed_catalog,
     notes_with_notices,
     now,
@@ -64,7 +63,7 @@ def squirrel_update(product: str, platform: str, version: str) -> Response:
         platform=_platform(catalog, platform),
         install_id=parse_install_id(request.args.get("install_id"), "install_id"))
     body, etag = answer("squirrel", catalog, query, (),
-                        lambda decision, base: encode(render(decision, catalog, base)))
+                        lambda decision, base: render(decision, catalog, base))
     record_check(catalog, query)
     if not body:
         return Response(status=204)

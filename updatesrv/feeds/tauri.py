@@ -27,7 +27,6 @@ from .common import (
     bp,
     cached_response,
     download_url,
-    encode,
     feed_catalog,
     notes_with_notices,
     now,
@@ -75,7 +74,7 @@ def tauri_update(product: str, target: str, arch: str, current_version: str) -> 
         platform=resolve_platform(catalog, os, cpu), now=now(),
         install_id=parse_install_id(request.args.get("install_id"), "install_id"))
     body, etag = answer("tauri", catalog, query, (),
-                        lambda decision, base: encode(render(decision, catalog, base)))
+                        lambda decision, base: render(decision, catalog, base))
     record_check(catalog, query)
     if not body:
         return Response(status=204)

@@ -27,7 +27,6 @@ from .common import (
     bp,
     cached_response,
     download_url,
-    encode,
     feed_catalog,
     notes_with_notices,
     now,
@@ -98,7 +97,7 @@ def velopack_feed(product: str, channel: str) -> Response:
         platform=resolve_platform(catalog, os, None), now=now(),
         install_id=parse_install_id(request.args.get("stagingId"), "stagingId"))
     body, etag = answer("velopack", catalog, query, (),
-                        lambda decision, base: encode(render(decision, catalog, base)))
+                        lambda decision, base: render(decision, catalog, base))
     record_check(catalog, query)
     return cached_response(body, etag, "application/json")
 
