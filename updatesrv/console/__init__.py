@@ -6,7 +6,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 # Importing the view modules registers their routes on the one console blueprint.
-from . import accounts, dashboard, notices, reach, releases, settings  # noqa: F401
+from . import accounts, connect, dashboard, notices, reach, releases, settings  # noqa: F401
 from .auth import SessionInterface
 from .common import bp
 
