@@ -43,7 +43,7 @@ def test_tauri_shape_and_signature_verify_with_minisign(
         api: Api, feed_product: str, live_server: LiveServer, minisign_key: Path,
         tmp_path: Path) -> None:
     files = {"linux-x86_64": "ledgerly_1.1.0_amd64.AppImage",
-             "macos-aarch64": "Ledgerly.app.tar.gz"}
+             "macos-arm64": "Ledgerly.app.tar.gz"}
     release_with_files(api, feed_product, "1.0", dict(files))
     form = {p: {"minisign_signature": signed(minisign_key, payload("1.1", p), f"{p}.bin")}
             for p in files}
@@ -69,7 +69,7 @@ def test_tauri_shape_and_signature_verify_with_minisign(
     assert done.returncode == 0, done.stderr
     assert "Signature and comment signature verified" in done.stdout
 
-    # darwin/aarch64 maps onto macos-aarch64; the newest install gets 204.
+    # darwin/aarch64 maps onto macos-arm64; the newest install gets 204.
     with urllib.request.urlopen(f"{live_server.url}/u/{feed_product}/tauri/darwin/aarch64/"
                                 "1.0.0") as response:
         assert json.loads(response.read())["url"].endswith("/Ledgerly.app.tar.gz")

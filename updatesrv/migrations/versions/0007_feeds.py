@@ -1,15 +1,15 @@
 """compatible update feeds: artifact sha512/sha1/kind/minisign signature, per-product formats
 
-Revision ID: 0006_feeds
-Revises: 0005_reach
+Revision ID: 0007_feeds
+Revises: 0006_notice_drafts_platforms
 Create Date: 2026-11-23 20:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_feeds'
-down_revision = '0005_reach'
+revision = '0007_feeds'
+down_revision = '0006_notice_drafts_platforms'
 branch_labels = None
 depends_on = None
 
