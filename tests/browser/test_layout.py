@@ -60,7 +60,7 @@ def _pages(app: Flask, values: dict[str, str]) -> list[str]:
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in SKIP_ENDPOINTS or \
-                rule.rule.startswith(("/api/", "/static/")) or FILE_RULE.search(rule.rule):
+                rule.rule.startswith(("/api/", "/static/", "/u/")) or FILE_RULE.search(rule.rule):
             continue
         missing = set(rule.arguments) - set(values)
         assert not missing, (f"{rule.rule}: add a value for {missing} to the layout test so "
