@@ -16,7 +16,7 @@ from .. import runtime
 from ..api.helpers import base_url
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
-from ..updates.catalog import Catalog
+from ..updates.catalog import CachedAnswer, Catalog
 from ..updates.decision import Decision, UpdateQuery, decide, in_rollout
 from ..updates.response import absolute
 from . import FORMAT_NAMES
@@ -133,9 +133,10 @@ def memoized(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object
            query.version is None)
     cached = catalog.answer_memo.get(key)
     if cached is None:
-        cached = encode(build(base))
+        payload, etag = encode(build(base))
+        cached = CachedAnswer(payload=payload, etag=etag)
         catalog.remember_answer(key, cached)
-    return cached
+    return cached.payload, cached.etag
 
 
 def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, ...],

@@ -1,15 +1,15 @@
 """compatible update feeds: artifact sha512/sha1/kind/minisign signature, per-product formats
 
-Revision ID: 0007_feeds
-Revises: 0006_notice_drafts_platforms
+Revision ID: 0008_feeds
+Revises: 0007_manifest_signatures
 Create Date: 2026-11-23 20:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_feeds'
-down_revision = '0006_notice_drafts_platforms'
+revision = '0008_feeds'
+down_revision = '0007_manifest_signatures'
 branch_labels = None
 depends_on = None
 
