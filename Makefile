@@ -42,7 +42,7 @@ test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check updatesrv client tests benchmarks
+	$(BIN)/ruff check updatesrv client tests benchmarks examples
 	$(BIN)/mypy
 
 ## Throughput of the check endpoint vs. a bare Flask route, under gunicorn, driven by wrk

@@ -15,6 +15,7 @@ from .errors import (
     StaleAnswerError,
     UpdateCheckError,
 )
+from .launcher import run_guarded
 
 __all__ = [
     "CheckResult",
@@ -33,5 +34,6 @@ __all__ = [
     "UpdateClient",
     "check_for_updates",
     "default_platform",
+    "run_guarded",
 ]
 __version__ = "0.1.0"

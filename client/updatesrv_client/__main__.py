@@ -1,9 +1,10 @@
-"""python -m updatesrv_client check|notices --server URL --product P --version V
+"""python -m updatesrv_client check|notices|launch --server URL --product P --version V
 
 Exit status: 0 when the check worked (whatever it found), 1 when it failed, 2 for a usage
 error. Both commands are meant for launchers and installers: when the server cannot be
 reached they print the last saved answer (with --state-dir), say so, and exit 1. Nothing
-the server sends can make them print a traceback."""
+the server sends can make them print a traceback. ``launch ... -- APP ARGS`` runs the app
+guarded (see launcher.py) and exits with the app's exit code."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import present
 from ._client import UpdateClient, default_platform
 from ._models import CheckResult
 from .errors import UpdateCheckError
+from .launcher import DEFAULT_CRASH_WINDOW, run_guarded
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +41,42 @@ def _parser() -> argparse.ArgumentParser:
                             "or misdirected answers are then refused")
         p.add_argument("--timeout", type=float, default=10.0,
                        help="seconds the whole check may take (default 10)")
+    _launch_parser(sub)
     return parser
+
+
+def _launch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    launch = sub.add_parser("launch", help="run the app; when it fails to start, show the "
+                            "known issues, the workaround and the support contact")
+    launch.add_argument("--server", required=True)
+    launch.add_argument("--product", required=True)
+    launch.add_argument("--version", required=True)
+    launch.add_argument("--channel", default="stable")
+    launch.add_argument("--platform", default=None,
+                        help=f"default: this machine ({default_platform()})")
+    launch.add_argument("--state-dir", default=None,
+                        help="the app's update state folder (default: a per-user folder)")
+    launch.add_argument("--server-key", action="append", default=[], dest="server_keys",
+                        metavar="BASE64", help="the server's Ed25519 public key (repeatable)")
+    launch.add_argument("--timeout", type=float, default=5.0,
+                        help="seconds a check may take (default 5)")
+    launch.add_argument("--crash-window", type=float, default=DEFAULT_CRASH_WINDOW,
+                        help="a failing exit within this many seconds of starting shows the "
+                        "known issues (default %(default)s)")
+    launch.add_argument("--ui", choices=("auto", "tk", "terminal"), default="auto",
+                        help="dialogs when a display is available (auto), or always tk / "
+                        "terminal")
+    launch.add_argument("app", nargs=argparse.REMAINDER, help="-- then the app's command line")
+
+
+def _launch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    command = args.app[1:] if args.app[:1] == ["--"] else args.app
+    if not command:
+        parser.error("launch needs the app's command after --")
+    return run_guarded(command, server=args.server, product=args.product,
+                       version=args.version, channel=args.channel, platform=args.platform,
+                       state_dir=args.state_dir, server_keys=args.server_keys,
+                       crash_window=args.crash_window, timeout=args.timeout, ui=args.ui)
 
 
 def _print_check(product: str, result: CheckResult) -> None:
@@ -72,7 +109,10 @@ def _show(command: str, product: str, result: CheckResult) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "launch":
+        return _launch(parser, args)
     try:
         client = UpdateClient(args.server, args.product, args.version, channel=args.channel,
                               platform=args.platform, state_dir=args.state_dir,
