@@ -12,6 +12,15 @@ DATABASE_URL = "sqlite:///updatesrv.sqlite3"
 # unset, they use the host of each request.
 # BASE_URL = "https://updates.example.com"
 
+# Host names this server answers for; any other Host header gets 400 (Flask's setting).
+# `updatesrv serve` needs BASE_URL or TRUSTED_HOSTS unless it is bound to loopback only.
+# TRUSTED_HOSTS = ["updates.example.com"]
+
+# Reverse proxies in front of the server (nginx, a load balancer): with N > 0 the client
+# address and scheme come from the last N X-Forwarded-For / X-Forwarded-Proto entries.
+# Login throttling keys on the client address, so set this behind a proxy.
+# TRUSTED_PROXIES = 1
+
 # Uploaded release files (relative paths are inside this folder) and the size limit.
 ARTIFACTS_DIR = "artifacts"
 MAX_UPLOAD_BYTES = 2 * 1024**3

@@ -46,6 +46,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
 
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the client address and scheme come from X-Forwarded-*: the proxy passes
+        # the Host header through, and TRUSTED_HOSTS still checks it.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     _db.init_app(app)
 
     hash_key = app.config["INSTALL_HASH_KEY"] or hashlib.sha256(

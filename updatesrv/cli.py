@@ -71,7 +71,7 @@ def db_current() -> None:
 
 def _ensure_instance_config(app: Flask) -> None:
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = instance / "config.py"
     if not config.exists() and "UPDATESRV_SECRET_KEY" not in os.environ:
         config.write_text(
@@ -176,6 +176,12 @@ def serve_command(bind: str, workers: int, dev: bool, scheduler: bool,
 
     host, _, port = bind.rpartition(":")
     if not dev:
+        from .production import prepare_serving
+
+        problems = prepare_serving(current_app.config, host)
+        if problems:
+            raise click.ClickException("refusing to serve:\n- " + "\n- ".join(problems)
+                                       + "\n(--dev runs the development server anyway)")
         try:
             import gunicorn  # noqa: F401 - not on Windows
         except ImportError:

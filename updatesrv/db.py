@@ -29,9 +29,12 @@ class Database:
             if url.database in (None, "", ":memory:"):
                 options["poolclass"] = sa.pool.StaticPool
                 options["connect_args"] = {"check_same_thread": False}
-            elif not os.path.isabs(url.database):
-                os.makedirs(app.instance_path, exist_ok=True)
-                url = url.set(database=os.path.join(app.instance_path, url.database))
+            else:
+                if not os.path.isabs(url.database):
+                    # The instance folder holds the database, uploads and the secret key.
+                    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+                    url = url.set(database=os.path.join(app.instance_path, url.database))
+                create_private_file(str(url.database))
         engine = sa.create_engine(url, **options)
         configure_engine(engine)
         app.extensions["updatesrv.db"] = (engine, sessionmaker(bind=engine))
@@ -67,6 +70,20 @@ class Database:
 
 
 db = Database()
+
+
+def create_private_file(path: str) -> None:
+    """Creates the SQLite file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode); an existing file is left as it is."""
+    if path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # e.g. a missing folder: SQLite reports that itself, clearly
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -163,12 +180,8 @@ def configure_engine(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
-           key: list[str], increment: dict[str, str] | None = None) -> None:
-    """INSERT … ON CONFLICT for SQLite and PostgreSQL: rows whose key exists either do
-    nothing or add to the given counter columns (``increment`` maps column → column)."""
-    if not rows:
-        return
+def dialect_insert(session: Session, table: sa.Table) -> Any:
+    """``INSERT`` with ``on_conflict_do_update``/``_do_nothing`` for the session's backend."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -176,7 +189,16 @@ def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     else:  # pragma: no cover - only the two supported backends are tested
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    stmt = insert(table).values(rows)
+    return insert(table)
+
+
+def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
+           key: list[str], increment: dict[str, str] | None = None) -> None:
+    """INSERT … ON CONFLICT for SQLite and PostgreSQL: rows whose key exists either do
+    nothing or add to the given counter columns (``increment`` maps column → column)."""
+    if not rows:
+        return
+    stmt = dialect_insert(session, table).values(rows)
     if increment:
         stmt = stmt.on_conflict_do_update(
             index_elements=key,

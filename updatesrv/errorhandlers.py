@@ -7,7 +7,7 @@ import json
 import logging
 
 from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from .errors import UpdatesrvError
 
@@ -44,6 +44,14 @@ def register_error_handlers(app: Flask) -> None:
         return _render(413, "Content too large",
                        f"the request is larger than the {limit} byte upload limit "
                        "(MAX_UPLOAD_BYTES)", {})
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError) -> Response:
+        # Raised for a Host outside TRUSTED_HOSTS; no page template either, since any
+        # url_for() in it would ask for the same untrusted host again.
+        return problem_response(400, "Bad request",
+                                "this server does not answer for that host name "
+                                "(TRUSTED_HOSTS)")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

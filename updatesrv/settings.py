@@ -9,6 +9,11 @@ DATABASE_URL = "sqlite:///updatesrv.sqlite3"
 # Public URL of the server (behind a proxy or CDN); absolute links use the request's
 # own host when unset.
 BASE_URL = None
+# How many reverse proxies stand in front of the server (nginx, a load balancer, a CDN):
+# with N > 0 the client address and scheme are read from the last N X-Forwarded-For /
+# X-Forwarded-Proto entries (Werkzeug's ProxyFix). 0 = use the TCP peer. Login throttling
+# keys on the client address, so behind a proxy this must be set.
+TRUSTED_PROXIES = 0
 # Uploaded artifacts; relative paths are inside the instance folder.
 ARTIFACTS_DIR = "artifacts"
 MAX_UPLOAD_BYTES = 2 * 1024**3

@@ -1,5 +1,10 @@
 """Console login: password check plus throttling of failed attempts per account and per
-client address (stored as a keyed hash, never the address itself)."""
+client address (stored as a keyed hash, never the address itself).
+
+Every failure is counted with one atomic ``INSERT … ON CONFLICT DO UPDATE`` per key, so
+parallel wrong passwords (several workers, PostgreSQL or SQLite) are all counted and two
+first failures never collide on the row's primary key. The slow password hash runs
+outside any write transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import hmac
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..db import utcnow, write_intent
+from ..db import dialect_insert, utcnow, write_intent
 from ..errors import UpdatesrvError
 from . import services
 from .models import LoginThrottle, User
@@ -41,19 +46,36 @@ def _blocked_for(session: Session, keys: list[tuple[str, int]], now: dt.datetime
     return max(remaining, default=0)
 
 
-def _record_failure(session: Session, keys: list[tuple[str, int]], now: dt.datetime) -> None:
+def block_after(failures: int, free: int) -> dt.timedelta | None:
+    """2 s, 4 s, 8 s … up to 15 minutes: slows guessing to a crawl, never a lock-out."""
+    over = failures - free
+    if over <= 0:
+        return None
+    return dt.timedelta(seconds=2 ** over) if over < 20 else MAX_BLOCK
+
+
+def record_failure(session: Session, keys: list[tuple[str, int]], now: dt.datetime) -> None:
+    """Counts one failure per key in SQL (a window older than WINDOW starts again at 1)."""
+    table: sa.Table = LoginThrottle.__table__  # type: ignore[assignment]
     for key, free in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        if now - row.window_started_at > WINDOW:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        over = row.failures - free
-        if over > 0:
-            # 2 s, 4 s, 8 s … up to 15 minutes: slows guessing to a crawl, never a lock-out.
-            row.blocked_until = now + min(dt.timedelta(seconds=2 ** over), MAX_BLOCK)
+        stmt = dialect_insert(session, table).values(
+            key=key, failures=1, window_started_at=now, blocked_until=None)
+        expired = table.c.window_started_at < now - WINDOW
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"failures": sa.case((expired, 1), else_=table.c.failures + 1),
+                  "window_started_at": sa.case((expired, now),
+                                               else_=table.c.window_started_at)},
+        ).returning(table.c.failures)
+        failures = int(session.execute(stmt).scalar_one())
+        block = block_after(failures, free)
+        if block is not None:
+            until = now + min(block, MAX_BLOCK)
+            # Parallel failures finish in any order: a block only ever grows.
+            session.execute(sa.update(LoginThrottle).where(
+                LoginThrottle.key == key,
+                sa.or_(LoginThrottle.blocked_until.is_(None),
+                       LoginThrottle.blocked_until < until)).values(blocked_until=until))
 
 
 def login(session: Session, email: str, password: str, address: str,
@@ -62,16 +84,16 @@ def login(session: Session, email: str, password: str, address: str,
     account or the address is blocked."""
     now = utcnow()
     keys = _keys(email, address, secret)
+    session.commit()  # a fresh read: blocks written since the request began count
+    wait = _blocked_for(session, keys, now)
+    if wait:
+        session.rollback()
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {_human(wait)}.")
+    user = services.authenticate_user(session, email, password)
+    session.commit()  # end the read before the short write transaction below
     with write_intent():
-        session.commit()  # start a write transaction: throttle rows are read, then written
-        wait = _blocked_for(session, keys, now)
-        if wait:
-            session.rollback()
-            raise TooManyAttempts(
-                f"Too many failed sign-ins. Try again in {_human(wait)}.")
-        user = services.authenticate_user(session, email, password)
         if user is None:
-            _record_failure(session, keys, now)
+            record_failure(session, keys, now)
         else:
             session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
         session.commit()
