@@ -1,6 +1,14 @@
 """Imports every domain's models so metadata (and Alembic autogenerate) sees all tables."""
 
-from .accounts.models import ApiToken, Invitation, LoginThrottle, Membership, User, Vendor
+from .accounts.models import (
+    ApiToken,
+    ConsoleSession,
+    Invitation,
+    LoginThrottle,
+    Membership,
+    User,
+    Vendor,
+)
 from .audit.models import AuditEvent
 from .db import Base
 from .feedback.models import FeedbackMessage, FeedbackVote
@@ -21,6 +29,7 @@ __all__ = [
            "AuditEvent",
            "Base",
            "CheckCount",
+           "ConsoleSession",
            "EmergencyStop",
            "FeedbackMessage",
            "FeedbackVote",

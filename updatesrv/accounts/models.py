@@ -103,3 +103,19 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     blocked_until: Mapped[dt.datetime | None]
+
+
+class ConsoleSession(Base):
+    """One signed-in browser. The cookie carries a random id whose SHA-256 is stored here,
+    so signing out deletes the row and every copy of that cookie stops working."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

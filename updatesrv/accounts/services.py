@@ -16,7 +16,7 @@ from ..audit import services as audit
 from ..db import utcnow, write_intent
 from ..versions import parse_slug
 from .errors import InvalidInput, NotFound, RoleTooLow, UserExists, VendorExists
-from .models import ROLES, ApiToken, Membership, User, Vendor, role_allows
+from .models import ROLES, ApiToken, ConsoleSession, Membership, User, Vendor, role_allows
 
 TOKEN_PREFIX = "us_"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -142,6 +142,8 @@ def set_password(session: Session, user: User, new_password: str) -> None:
     check_password_strength(new_password, field="new_password")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    # Every session of this user ends (the caller signs the current browser in again).
+    session.execute(sa.delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
     session.commit()
 
 

@@ -29,6 +29,7 @@ from .auth import (
     safe_next,
     sign_in,
     sign_out,
+    sign_out_everywhere,
     vendor_access,
 )
 from .common import View, bp, form_status
@@ -58,6 +59,21 @@ def logout() -> BaseResponse:
     form = forms.ActionForm()
     if form.validate_on_submit():
         sign_out()
+    return redirect(url_for("console.login"))
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def sign_out_everywhere_view() -> BaseResponse:
+    """Ends every session of this user, in every browser, this one included (e.g. after
+    a laptop was lost or a cookie may have been copied)."""
+    form = forms.ActionForm()
+    user = current_user()
+    if user is None or not form.validate_on_submit():
+        return redirect(url_for("console.change_password"))
+    ended = sign_out_everywhere(user)
+    flash(f"Signed out everywhere ({ended} session{'s' if ended != 1 else ''} ended). "
+          "Sign in again to continue.", "ok")
     return redirect(url_for("console.login"))
 
 

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Request, g, redirect, request, session, url_for
+from flask import Request, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
+from ..accounts import sessions
 from ..accounts.models import Membership, User, Vendor, role_allows
 from ..accounts.services import Actor
 from ..db import db
@@ -34,27 +35,39 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def sign_in(user: User) -> None:
+    """Starts a server-side session; the signed cookie only carries its random id."""
+    lifetime = current_app.permanent_session_lifetime
+    sid = sessions.start_session(db.session, user, lifetime)
     session.clear()
     session.permanent = True
-    session["uid"] = user.id
-    # Changing the password changes this stamp and so ends every other session.
-    session["pwd"] = user.password_changed_at.isoformat()
+    session["sid"] = sid
 
 
 def sign_out() -> None:
+    """Ends this session on the server: every copy of the cookie stops working."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        sessions.end_session(db.session, sid)
     session.clear()
+
+
+def sign_out_everywhere(user: User) -> int:
+    count = sessions.end_all_sessions(db.session, user.id)
+    session.clear()
+    return count
 
 
 def current_user() -> User | None:
     if "user" in g:
         return g.user
     user = None
-    uid = session.get("uid")
-    if uid is not None:
-        user = db.session.get(User, uid)
-        if user is None or user.password_changed_at.isoformat() != session.get("pwd"):
-            session.clear()
-            user = None
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        user = sessions.user_for_session(db.session, sid)
+        if user is None:
+            session.clear()  # ended or expired on the server
+    elif "uid" in session:
+        session.clear()  # a cookie from before server-side sessions
     g.user = user
     return user
 

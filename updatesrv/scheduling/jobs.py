@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from ..accounts.models import Invitation, LoginThrottle
+from ..accounts.models import ConsoleSession, Invitation, LoginThrottle
 from ..audit import services as audit
 from ..db import write_intent
 from ..products.services import bump_catalog
@@ -99,7 +99,7 @@ def roll_up_statistics(session_factory: Callable[[], Session], now: dt.datetime)
 
 
 def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> int:
-    """Drops expired, unused invitations and stale login-throttle rows."""
+    """Drops expired, unused invitations, stale login-throttle rows and ended sessions."""
     with session_factory() as session, write_intent():
         invitations: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             sa.delete(Invitation).where(
@@ -108,8 +108,11 @@ def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> i
             sa.delete(LoginThrottle).where(
             LoginThrottle.window_started_at < now - dt.timedelta(days=1),
             sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
+        sessions: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            sa.delete(ConsoleSession).where(ConsoleSession.expires_at < now))
         session.commit()
-        return int((invitations.rowcount or 0) + (throttles.rowcount or 0))
+        return int((invitations.rowcount or 0) + (throttles.rowcount or 0)
+                   + (sessions.rowcount or 0))
 
 
 def remove_stale_uploads(staging: Path, now: dt.datetime) -> int:
