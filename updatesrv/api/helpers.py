@@ -12,6 +12,8 @@ from ..accounts.services import Actor, authenticate_token, token_actor
 from ..db import db
 from ..errors import InvalidInput, Unauthorized
 from ..textinput import check_json_strings
+from ..versioning import etag as versioned_etag
+from ..versioning import parse_if_match
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,21 +46,33 @@ def encode_json(body: Any) -> tuple[bytes, str]:
     return payload, hashlib.sha256(payload).hexdigest()[:32]
 
 
+def if_match_versions() -> set[int] | None:
+    """The row versions an If-Match header names; None when there is none (then a PATCH
+    applies to whatever is current, as scripts expect)."""
+    if "If-Match" not in request.headers:
+        return None
+    return parse_if_match(request.if_match.as_set(), request.if_match.star_tag)
+
+
 def json_response(body: Any, status: int = 200, *, cache_seconds: int | None = None,
-                  conditional: bool = False,
-                  encoded: tuple[bytes, str] | None = None) -> Response:
+                  conditional: bool = False, encoded: tuple[bytes, str] | None = None,
+                  row_version: int | None = None) -> Response:
+    """``row_version``: the answer shows an editable row; its ETag then starts with the
+    row's version, which is what If-Match on a PATCH is checked against."""
     payload, etag = encoded or encode_json(body)
+    if row_version is not None:
+        etag = versioned_etag(row_version, etag)
     response = Response(payload, status=status, mimetype="application/json")
     if cache_seconds is not None:
         response.headers["Cache-Control"] = f"public, max-age={cache_seconds}"
     else:
         response.headers["Cache-Control"] = "no-store"
-    if conditional:
+    if conditional or row_version is not None:
         response.set_etag(etag)
-        if request.if_none_match.contains_weak(etag):
-            response.status_code = 304
-            response.set_data(b"")
-            del response.headers["Content-Type"]
+    if conditional and request.if_none_match.contains_weak(etag):
+        response.status_code = 304
+        response.set_data(b"")
+        del response.headers["Content-Type"]
     return response
 
 

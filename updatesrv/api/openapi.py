@@ -390,6 +390,33 @@ def _paths() -> dict[str, Any]:
         "delete": {"summary": "Lift the emergency stop", "operationId": "resumeChannel",
                    "security": SECURE,
                    "responses": {"200": _json({"type": "object"}), **ERRORS}}}
+    return _with_versions(paths)
+
+
+# Optimistic concurrency (updatesrv/versioning.py) on every vendor-editable resource.
+VERSIONED = ("/api/v1/products/{product}", "/api/v1/products/{product}/releases/{version}",
+             "/api/v1/products/{product}/notices/{notice_id}")
+ETAG = {"ETag": {"description": "\"<row version>-<hash>\": send it back in If-Match to "
+                                "change exactly what you read", "schema": {"type": "string"}}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+            "schema": {"type": "string"},
+            "description": "The ETag of your last read (or *). When the resource changed "
+                           "since, nothing is changed and the answer is 412. Without it the "
+                           "change applies to whatever is current."}
+PRECONDITION_FAILED = {"description": "Changed since the ETag in If-Match was read: GET "
+                                      "it again, re-apply, retry (problem+json with "
+                                      "current_version)",
+                       "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+
+
+def _with_versions(paths: dict[str, Any]) -> dict[str, Any]:
+    for path in VERSIONED:
+        item = paths[path]
+        item["get"]["responses"]["200"] = {**item["get"]["responses"]["200"], "headers": ETAG}
+        patch = item["patch"]
+        patch["parameters"] = [*patch.get("parameters", []), IF_MATCH]
+        patch["responses"] = {**patch["responses"], "412": PRECONDITION_FAILED,
+                              "200": {**patch["responses"]["200"], "headers": ETAG}}
     return paths
 
 

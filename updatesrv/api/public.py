@@ -136,7 +136,7 @@ def product_info(product: str) -> Response:
             "support_url": catalog.support_url, "support_email": catalog.support_email,
             "url": f"{base_url()}/p/{catalog.slug}/"}
     return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
-                         conditional=True)
+                         conditional=True, row_version=catalog.product_row_version)
 
 
 def _page_args() -> tuple[int, int]:
@@ -181,7 +181,7 @@ def release_detail(product: str, version: str) -> Response:
     owner = actor is not None and actor.vendor_id == prod.vendor_id
     if not owner and not release.visible_at(utcnow()):
         raise NotFound(f"{product} has no release {version!r}")
-    return json_response(release_to_dict(release, base_url()))
+    return json_response(release_to_dict(release, base_url()), row_version=release.row_version)
 
 
 @bp.get("/products/<product>/notices")
@@ -219,4 +219,4 @@ def notice_detail(product: str, notice_id: str) -> Response:
         return json_response(notice_to_dict(notice, base_url()))  # never cached
     return json_response(notice_to_dict(notice, base_url()),
                          cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
-                         conditional=True)
+                         conditional=True, row_version=notice.row_version)

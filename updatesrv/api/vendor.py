@@ -17,7 +17,7 @@ from ..releases.artifacts import add_external_artifact, artifact_to_dict, upload
 from ..releases.services import create_release, get_release, release_to_dict, update_release
 from ..rollouts.services import emergency_stops, set_emergency_stop
 from ..stats.services import active_installs, installs_by_version
-from .helpers import base_url, json_body, json_response, token_required
+from .helpers import base_url, if_match_versions, json_body, json_response, token_required
 
 bp = Blueprint("api_vendor", __name__, url_prefix="/api/v1")
 
@@ -35,7 +35,7 @@ def _own_product(slug: str) -> Product:
 @token_required
 def create_product_view() -> Response:
     product = create_product(db.session, _actor(), json_body())
-    return json_response(product_to_dict(product), 201)
+    return json_response(product_to_dict(product), 201, row_version=product.row_version)
 
 
 @bp.get("/vendor/products")
@@ -50,23 +50,26 @@ def list_products_view() -> Response:
 @bp.patch("/products/<product>")
 @token_required
 def update_product_view(product: str) -> Response:
-    updated = update_product(db.session, _actor(), _own_product(product), json_body())
-    return json_response(product_to_dict(updated))
+    updated = update_product(db.session, _actor(), _own_product(product), json_body(),
+                             if_match=if_match_versions())
+    return json_response(product_to_dict(updated), row_version=updated.row_version)
 
 
 @bp.post("/products/<product>/releases")
 @token_required
 def create_release_view(product: str) -> Response:
     release, created = create_release(db.session, _actor(), _own_product(product), json_body())
-    return json_response(release_to_dict(release, base_url()), 201 if created else 200)
+    return json_response(release_to_dict(release, base_url()), 201 if created else 200,
+                         row_version=release.row_version)
 
 
 @bp.patch("/products/<product>/releases/<version>")
 @token_required
 def update_release_view(product: str, version: str) -> Response:
     release = get_release(db.session, _own_product(product), version)
-    updated = update_release(db.session, _actor(), release, json_body())
-    return json_response(release_to_dict(updated, base_url()))
+    updated = update_release(db.session, _actor(), release, json_body(),
+                             if_match=if_match_versions())
+    return json_response(release_to_dict(updated, base_url()), row_version=updated.row_version)
 
 
 @bp.post("/products/<product>/releases/<version>/artifacts")
@@ -127,15 +130,16 @@ def audit_view() -> Response:
 @token_required
 def create_notice_view(product: str) -> Response:
     notice = create_notice(db.session, _actor(), _own_product(product), json_body())
-    return json_response(notice_to_dict(notice, base_url()), 201)
+    return json_response(notice_to_dict(notice, base_url()), 201, row_version=notice.row_version)
 
 
 @bp.patch("/products/<product>/notices/<notice_id>")
 @token_required
 def update_notice_view(product: str, notice_id: str) -> Response:
     notice = get_notice(db.session, _own_product(product), notice_id, include_drafts=True)
-    updated = update_notice(db.session, _actor(), notice, json_body())
-    return json_response(notice_to_dict(updated, base_url()))
+    updated = update_notice(db.session, _actor(), notice, json_body(),
+                            if_match=if_match_versions())
+    return json_response(notice_to_dict(updated, base_url()), row_version=updated.row_version)
 
 
 def _stop_body(prod: Product) -> dict[str, object]:

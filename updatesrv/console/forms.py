@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -72,6 +73,28 @@ class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
+class EditForm(Form):
+    """A form that edits a versioned row: it carries the row version the page was loaded
+    with, so a save over someone else's newer change is refused and both are shown."""
+
+    row_version = HiddenField()
+
+    def loaded_version(self) -> set[int] | None:
+        """For the service's if_match; None when the page predates versions."""
+        raw = (self.row_version.data or "").strip() if isinstance(
+            self.row_version.data, str) else self.row_version.data
+        if raw in (None, ""):
+            return None
+        try:
+            return {int(raw)}
+        except (TypeError, ValueError):
+            return set()  # tampered with: matches nothing, so it is a conflict
+
+
+class RetireKeyForm(EditForm):
+    """Retire one signing key, as it was when the page was loaded."""
+
+
 class LoginForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), TextLimit(254)])
     password = PasswordField("Password", validators=[DataRequired(), TextLimit(1024)])
@@ -98,7 +121,7 @@ class ProductForm(Form):
     name = StringField("Name", validators=[DataRequired(), TextLimit(200)])
 
 
-class SettingsForm(Form):
+class SettingsForm(EditForm):
     name = StringField("Name", validators=[DataRequired(), TextLimit(200)])
     support_url = StringField("Support page URL", validators=[Optional(), URL(), TextLimit(500)])
     support_email = EmailField("Support e-mail", validators=[Optional(), TextLimit(254)])
@@ -137,7 +160,7 @@ class ReleaseForm(Form):
     save = SubmitField("Save as draft")
 
 
-class ReleaseEditForm(Form):
+class ReleaseEditForm(EditForm):
     notes = TextAreaField("Release notes (Markdown)", validators=[TextLimit(100_000)])
     critical = BooleanField("Critical update")
     preview = SubmitField("Preview notes")
@@ -181,7 +204,7 @@ FIX_CRITICAL_HINT = ("Once fixed, installs on an affected version are offered th
                      "release as a critical update, which they cannot skip or postpone.")
 
 
-class NoticeForm(Form):
+class NoticeForm(EditForm):
     title = StringField("Title", validators=[DataRequired(), TextLimit(120)])
     # No default: a quick save must not make every affected install's update critical.
     severity = SelectField("Severity", choices=SEVERITY_CHOICES,
@@ -207,7 +230,7 @@ class NoticeForm(Form):
     save = SubmitField("Save")
 
 
-class NoticeUpdateForm(Form):
+class NoticeUpdateForm(EditForm):
     status = SelectField("New status", choices=choices(STATUSES))
     fixed_in = StringField("Fixed in", validators=[Optional(), TextLimit(64)])
     fix_critical = BooleanField(FIX_CRITICAL_LABEL)

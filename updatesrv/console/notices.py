@@ -127,7 +127,8 @@ def notice_page(vendor: str, product: str, notice_id: str) -> View:
     form = _notice_form(prod, notice)
     update_form = forms.NoticeUpdateForm(prefix="upd", status=notice.status,
                                          fixed_in=notice.fixed_in,
-                                         fix_critical=notice.fix_critical)
+                                         fix_critical=notice.fix_critical,
+                                         row_version=notice.row_version)
     matches: list[str] | None = None
     if request.method == "POST":
         access.require("publisher")
@@ -139,10 +140,11 @@ def notice_page(vendor: str, product: str, notice_id: str) -> View:
             else:
                 done = apply_form(form, lambda: notices.update_notice(
                     db.session, access.actor, notice, {
-                        **_notice_data(form), "message": form.message.data or ""}),
+                        **_notice_data(form), "message": form.message.data or ""},
+                    if_match=form.loaded_version()),
                     lambda n: (f"Saved draft {n.public_id}." if n.draft else
                                f"Saved {n.public_id} (revision {n.revision})."),
-                    request.path)
+                    request.path, saved=lambda: _saved_notice(notice))
                 if done is not None:
                     return done
     return _notice_page(access, prod, notice, form, update_form, matches)
@@ -178,6 +180,15 @@ def _reach(prod: Product, entry: Any) -> int:
 
     since = utcnow().date() - dt.timedelta(days=29)
     return matching_active_installs(db.session, prod.id, since, matches)
+
+
+def _saved_notice(notice: Any) -> tuple[dict[str, Any], int]:
+    """The notice as saved now (after a conflict), in the edit form's terms."""
+    values = {name: getattr(notice, name) for name in (
+        "title", "severity", "status", "affected", "summary", "details", "workaround",
+        "fixed_in", "hold_release", "channels")}
+    values["platforms"] = list(notice.platforms)
+    return values, notice.row_version
 
 
 def _notice_page(access: Any, prod: Product, notice: Any, form: Any, update_form: Any,
@@ -219,8 +230,10 @@ def notice_update(vendor: str, product: str, notice_id: str) -> View:
                 "status": update_form.status.data,
                 "fixed_in": update_form.fixed_in.data or None,
                 "fix_critical": bool(update_form.fix_critical.data),
-                "message": update_form.message.data or ""}),
-            "Update posted to the timeline.", notice_url(vendor, product, notice_id))
+                "message": update_form.message.data or ""},
+            if_match=update_form.loaded_version()),
+            "Update posted to the timeline.", notice_url(vendor, product, notice_id),
+            saved=lambda: _saved_notice(notice))
         if done is not None:
             return done
     return _notice_page(access, prod, notice, _notice_form(prod, notice), update_form, None)

@@ -112,8 +112,11 @@ def release_page(vendor: str, product: str, version: str) -> View:
             else:
                 done = apply_form(edit, lambda: releases.update_release(
                     db.session, access.actor, release, {
-                        "notes": edit.notes.data or "", "critical": bool(edit.critical.data)}),
-                    "Release saved.", request.path)
+                        "notes": edit.notes.data or "", "critical": bool(edit.critical.data)},
+                    if_match=edit.loaded_version()),
+                    "Release saved.", request.path,
+                    saved=lambda: ({"notes": release.notes, "critical": release.critical},
+                                   release.row_version))
                 if done is not None:
                     return done
     return _release_page(access, prod, release, edit=edit, preview=preview)

@@ -18,12 +18,13 @@ from ..errors import UpdatesrvError
 from ..products import platforms as registry
 from ..products import services as products
 from ..products.models import Product
+from ..versioning import PreconditionFailed
 from . import forms
 from .auth import (
     login_required,
     product_access,
 )
-from .common import View, bp, form_status
+from .common import View, apply_form, bp, form_status
 
 
 @bp.route("/<vendor>/p/<product>/settings", methods=["GET", "POST"])
@@ -37,19 +38,20 @@ def settings(vendor: str, product: str) -> View:
     if request.method == "POST":
         access.require("owner")
         if form.validate_on_submit():
-            try:
-                products.update_product(db.session, access.actor, prod, {
+            done = apply_form(form, lambda: products.update_product(
+                db.session, access.actor, prod, {
                     "name": form.name.data, "support_url": form.support_url.data or None,
                     "support_email": form.support_email.data or None,
                     "minimum_supported_version": form.minimum_supported_version.data or None,
                     "notice_prefix": (form.notice_prefix.data or "").strip(),
-                    "platforms": forms.parse_platforms_text(form.platforms.data or "")})
-            except UpdatesrvError as exc:
-                db.session.rollback()
-                forms.show_error(form, exc)
-            else:
-                flash("Settings saved.", "ok")
-                return redirect(url_for("console.settings", vendor=vendor, product=product))
+                    "platforms": forms.parse_platforms_text(form.platforms.data or "")},
+                if_match=form.loaded_version()),
+                "Settings saved.", url_for("console.settings", vendor=vendor, product=product),
+                saved=lambda: ({name: getattr(prod, name) for name in (
+                    "name", "support_url", "support_email", "minimum_supported_version",
+                    "notice_prefix")}, prod.row_version))
+            if done is not None:
+                return done
     return _settings_page(access, prod, form, key_form)
 
 
@@ -67,10 +69,9 @@ def add_key(vendor: str, product: str) -> View:
     access, prod = product_access(vendor, product, "owner")
     key_form = forms.SigningKeyForm(prefix="key")
     if key_form.validate_on_submit():
-        keys = [k.public_key for k in prod.active_signing_keys] + [
-            (key_form.public_key.data or "").strip()]
         try:
-            products.update_product(db.session, access.actor, prod, {"signing_keys": keys})
+            products.add_signing_key(db.session, access.actor, prod,
+                                     key_form.public_key.data or "")
         except UpdatesrvError as exc:
             db.session.rollback()
             forms.show_error(key_form, exc)
@@ -85,8 +86,16 @@ def add_key(vendor: str, product: str) -> View:
 @login_required
 def retire_key(vendor: str, product: str, key_id: int) -> BaseResponse:
     access, prod = product_access(vendor, product, "owner")
-    if forms.ActionForm().validate_on_submit():
-        keys = [k.public_key for k in prod.active_signing_keys if k.id != key_id]
-        products.update_product(db.session, access.actor, prod, {"signing_keys": keys})
-        flash("Key retired.", "ok")
+    form = forms.RetireKeyForm()
+    if form.validate_on_submit():
+        try:
+            products.retire_signing_key(db.session, access.actor, prod, key_id,
+                                        if_match=form.loaded_version())
+        except PreconditionFailed:
+            db.session.rollback()
+            flash("That key was changed by someone else since you opened this page, so "
+                  "nothing was done: check its state below and retire it again if needed.",
+                  "error")
+        else:
+            flash("Key retired.", "ok")
     return redirect(url_for("console.settings", vendor=vendor, product=product))

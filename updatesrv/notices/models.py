@@ -9,13 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
 from ..products.models import Product
+from ..versioning import Versioned, shown_in
 
 SEVERITIES = ("critical", "major", "minor", "info")
 STATUSES = ("investigating", "confirmed", "workaround", "fixed", "withdrawn")
 RESOLVED_STATUSES = frozenset({"fixed", "withdrawn"})
 
 
-class Notice(Base):
+class Notice(Versioned, Base):
     __tablename__ = "notices"
     __table_args__ = (sa.UniqueConstraint("product_id", "public_id"),)
 
@@ -56,6 +57,7 @@ class Notice(Base):
         return self.published_at is None
 
 
+@shown_in("notice")
 class NoticeUpdate(Base):
     """One entry of a notice's public timeline. Append-only: what users were told is
     history and cannot be edited away (the ORM refuses updates and deletes)."""

@@ -18,6 +18,7 @@ from ..products.platforms import known_platforms, require_known
 from ..products.services import bump_catalog
 from ..textinput import check_text
 from ..timeutil import rfc3339
+from ..versioning import lock_for_edit
 from ..versions import normalise_specifier, parse_platform, parse_version
 from .errors import NoticeIdTaken, NoticeNotFound
 from .models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice, NoticeUpdate
@@ -191,11 +192,13 @@ def publish_notice(session: Session, actor: Actor, notice: Notice) -> Notice:
 
 
 def update_notice(session: Session, actor: Actor, notice: Notice,
-                  data: dict[str, Any]) -> Notice:
+                  data: dict[str, Any], *, if_match: set[int] | None = None) -> Notice:
     """Applies a partial change. The revision goes up when anything shown or matched
     changes; a status change or a message appends a timeline entry. ``"draft": false``
-    publishes a draft; a published notice cannot go back to draft."""
+    publishes a draft; a published notice cannot go back to draft. ``if_match``: the row
+    versions the editor saw (412 when the notice changed since)."""
     actor.require("publisher")
+    lock_for_edit(session, notice, if_match)
     unknown = set(data) - EDITABLE - {"message", "draft"}
     if unknown:
         raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")
@@ -219,9 +222,11 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
     now = utcnow()
     changed = after != before
     if changed and not notice.draft:
-        notice.revision += 1
+        # In SQL, so that no concurrent edit's increment is lost; read back after flush.
+        notice.revision = Notice.revision + 1
     if changed:
         notice.updated_at = now
+        session.flush()
     if before["status"] != notice.status:
         notice.resolved_at = now if notice.status in RESOLVED_STATUSES else None
     if before["status"] != notice.status or message:

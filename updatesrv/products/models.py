@@ -7,10 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Vendor
 from ..db import Base, utcnow
+from ..versioning import Versioned, shown_in
 from ..versions import DEFAULT_CHANNELS
 
 
-class Product(Base):
+class Product(Versioned, Base):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +51,8 @@ class Product(Base):
         return [k for k in self.signing_keys if k.retired_at is None]
 
 
-class SigningKey(Base):
+@shown_in("product")
+class SigningKey(Versioned, Base):
     __tablename__ = "signing_keys"
     __table_args__ = (sa.UniqueConstraint("product_id", "public_key"),)
 

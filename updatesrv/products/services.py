@@ -14,6 +14,7 @@ from ..errors import InvalidInput
 from ..feeds import FORMATS
 from ..signing import parse_public_key
 from ..textinput import check_text
+from ..versioning import lock_for_edit
 from ..versions import parse_slug, parse_version
 from .errors import ProductExists, ProductNotFound
 from .models import Product, SigningKey
@@ -177,12 +178,14 @@ def _parse_keys(value: object) -> list[str]:
 
 
 def update_product(session: Session, actor: Actor, product: Product,
-                   changes: dict[str, Any]) -> Product:
+                   changes: dict[str, Any], *, if_match: set[int] | None = None) -> Product:
     """Applies a partial update. ``signing_keys`` is the complete list of keys that should
-    be active: keys missing from it are retired (kept, for history), new ones added."""
+    be active: keys missing from it are retired (kept, for history), new ones added.
+    ``if_match``: the row versions the editor saw (412 when the product changed since)."""
     if product.vendor_id != actor.vendor_id:
         raise ProductNotFound(f"no product {product.slug!r}")
     actor.require("owner")
+    lock_for_edit(session, product, if_match)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")
@@ -230,6 +233,29 @@ def update_product(session: Session, actor: Actor, product: Product,
                      before=before, after=after)
     session.commit()
     return product
+
+
+def add_signing_key(session: Session, actor: Actor, product: Product,
+                    public_key: str) -> Product:
+    """Adds one key to the keys active now (read under the row lock, so two owners adding
+    keys at once both keep theirs)."""
+    actor.require("owner")
+    lock_for_edit(session, product)
+    keys = [k.public_key for k in product.active_signing_keys] + [public_key.strip()]
+    return update_product(session, actor, product, {"signing_keys": keys})
+
+
+def retire_signing_key(session: Session, actor: Actor, product: Product, key_id: int,
+                       *, if_match: set[int] | None = None) -> Product:
+    """Retires one key; ``if_match`` names the key's row version the owner saw."""
+    actor.require("owner")
+    lock_for_edit(session, product)
+    key = next((k for k in product.signing_keys if k.id == key_id), None)
+    if key is None:
+        raise ProductNotFound("no such signing key")
+    lock_for_edit(session, key, if_match)
+    keys = [k.public_key for k in product.active_signing_keys if k.id != key_id]
+    return update_product(session, actor, product, {"signing_keys": keys})
 
 
 def get_product(session: Session, slug: str, *, vendor_id: int | None = None) -> Product:

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
 from ..products.models import Product
+from ..versioning import Versioned, shown_in
 
 
-class Release(Base):
+class Release(Versioned, Base):
     __tablename__ = "releases"
     __table_args__ = (sa.UniqueConstraint("product_id", "version_key"),)
 
@@ -47,6 +48,7 @@ class Release(Base):
                 and (self.publish_at is None or self.publish_at <= now))
 
 
+@shown_in("release")
 class Artifact(Base):
     __tablename__ = "artifacts"
     # A platform may carry one file of each kind: the full package, a delta from the

@@ -20,6 +20,7 @@ from ..products.services import bump_catalog
 from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
 from ..textinput import check_optional_text, check_text
 from ..timeutil import parse_rfc3339, rfc3339
+from ..versioning import lock_for_edit
 from ..versions import parse_version, version_key
 from .artifacts import (
     ArtifactInput,
@@ -271,8 +272,11 @@ def _find(session: Session, product: Product, key: str) -> Release | None:
 
 
 def update_release(session: Session, actor: Actor, release: Release,
-                   changes: dict[str, Any]) -> Release:
+                   changes: dict[str, Any], *, if_match: set[int] | None = None) -> Release:
+    """Applies a partial change; ``if_match``: the row versions the editor saw (412 when
+    the release changed since)."""
     actor.require("publisher")
+    lock_for_edit(session, release, if_match)
     unknown = set(changes) - PATCH_FIELDS
     if unknown:
         raise InvalidInput(f"unknown or read-only field(s): {', '.join(sorted(unknown))}")

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
 from ..releases.models import Release
+from ..versioning import shown_in
 
 
+@shown_in("release")
 class RampStep(Base):
     """One step of a release's ramp plan. The database owns what is due; a scheduler tick
     applies due steps, each claimed by a conditional UPDATE in the same transaction as its

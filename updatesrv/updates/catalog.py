@@ -139,6 +139,8 @@ class Catalog:
     notices: tuple[CatalogNotice, ...] = ()
     # Compatible feed formats the vendor switched on (updatesrv.feeds.FORMATS).
     feed_formats: frozenset[str] = frozenset()
+    # The product row's edit counter (its ETag's first part; see versioning.py).
+    product_row_version: int = 1
     # Notice selection depends only on (version, channel, platform) and installs share a
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
@@ -259,7 +261,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         releases=tuple(releases),
         by_key={version_key(r.version): r for r in releases},
         support_url=product.support_url, support_email=product.support_email,
-        notices=tuple(notices),
+        notices=tuple(notices), product_row_version=product.row_version,
         feed_formats=frozenset(product.feed_formats or ()),
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))

@@ -1,0 +1,90 @@
+"""Two editors of one thing (issue 8.5): a console form remembers the version it was loaded
+with; saving over a newer change saves nothing and shows both values, and a second save
+knowingly replaces them."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from flask.testing import FlaskClient
+
+from ..conftest import Api, publish
+
+BASE = "/console/acme/p/ledgerly"
+CONFLICT = "Changed by someone else since you opened this page"
+
+
+def _loaded_version(page: str, name: str = "row_version") -> str:
+    match = re.search(rf'name="{re.escape(name)}"[^>]*value="(\d+)"', page) or re.search(
+        rf'value="(\d+)"[^>]*name="{re.escape(name)}"', page)
+    assert match, f"no {name} field in the page"
+    return match.group(1)
+
+
+def test_settings_saved_over_a_newer_change_show_both_values(owner: FlaskClient, api: Api,
+                                                            product: str) -> None:
+    url = f"{BASE}/settings"
+    opened = _loaded_version(owner.get(url).text)
+    # Meanwhile a colleague (here through the API) renames the product.
+    assert api.patch("/api/v1/products/ledgerly", json={"name": "Ledgerly Pro"}).status_code == 200
+    mine = {"name": "Ledgerly Classic", "support_url": "https://help.example/",
+            "support_email": "", "minimum_supported_version": "", "notice_prefix": "LEDG",
+            "row_version": opened}
+    refused = owner.post(url, data=mine)
+    assert refused.status_code == 400
+    page = html.unescape(refused.text)
+    assert CONFLICT in page
+    assert "Saved now by someone else: Ledgerly Pro" in page
+    assert 'value="Ledgerly Classic"' in page  # my value is kept in the form
+    assert api.get("/api/v1/products/ledgerly").json["name"] == "Ledgerly Pro"
+    # Saving again from the conflict page replaces the saved value, knowingly.
+    again = owner.post(url, data={**mine, "row_version": _loaded_version(refused.text)})
+    assert again.status_code == 302
+    assert api.get("/api/v1/products/ledgerly").json["name"] == "Ledgerly Classic"
+
+
+def test_notice_edit_from_a_stale_page_is_not_saved(owner: FlaskClient, api: Api,
+                                                    product: str) -> None:
+    created = api.post("/api/v1/products/ledgerly/notices", json={
+        "title": "Crash on start", "severity": "major", "affected": ">=1.0"}).json
+    url = f"{BASE}/notices/{created['id']}"
+    page = owner.get(url).text
+    opened = _loaded_version(page)
+    update_opened = _loaded_version(page, "upd-row_version")
+    assert api.patch(f"/api/v1/products/ledgerly/notices/{created['id']}",
+                     json={"title": "Crash on start with a network drive",
+                           "status": "confirmed"}).status_code == 200
+    mine = {"title": "Crash on start (my words)", "severity": "major", "status": "investigating",
+            "affected": ">=1.0", "platforms": "", "save": "1", "row_version": opened}
+    refused = owner.post(url, data=mine)
+    assert refused.status_code == 400
+    text = html.unescape(refused.text)
+    assert CONFLICT in text
+    assert "Saved now by someone else: Crash on start with a network drive" in text
+    assert "Saved now by someone else: confirmed" in text
+    notice = api.get(f"/api/v1/products/ledgerly/notices/{created['id']}").json
+    assert notice["title"] == "Crash on start with a network drive"
+    assert notice["revision"] == 2
+    # The status-update form of the same stale page is refused too.
+    posted = owner.post(url + "/update", data={"upd-status": "fixed", "upd-message": "done",
+                                               "upd-row_version": update_opened})
+    assert posted.status_code == 400 and CONFLICT in html.unescape(posted.text)
+    assert api.get(f"/api/v1/products/ledgerly/notices/{created['id']}").json[
+        "status"] == "confirmed"
+
+
+def test_release_notes_from_a_stale_page_are_not_saved(owner: FlaskClient, api: Api,
+                                                       product: str) -> None:
+    publish(api, product, "1.0", notes="First notes")
+    url = f"{BASE}/releases/1.0"
+    opened = _loaded_version(owner.get(url).text)
+    assert api.patch("/api/v1/products/ledgerly/releases/1.0",
+                     json={"notes": "Notes from CI"}).status_code == 200
+    refused = owner.post(url, data={"notes": "Notes from the console", "save": "1",
+                                    "row_version": opened})
+    assert refused.status_code == 400
+    assert "Saved now by someone else: Notes from CI" in html.unescape(refused.text)
+    assert api.get("/api/v1/products/ledgerly/releases/1.0").json["notes"] == "Notes from CI"
+    # A page that never carried a version (no row_version) keeps today's behaviour.
+    assert owner.post(url, data={"notes": "Plain save", "save": "1"}).status_code == 302
