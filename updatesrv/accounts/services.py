@@ -241,19 +241,32 @@ def find_invitation(session: Session, plaintext: str) -> Any:
 
 def accept_invitation(session: Session, plaintext: str, user: User | None,
                       password: str | None, name: str = "") -> User:
-    """Joins the invited e-mail's account (creating it with ``password`` when new)."""
+    """Joins the invited e-mail's account (creating it with ``password`` when new). The
+    account is always the invited address's: a new one gets that address, a signed-in
+    user must have it. The link works once: it is claimed with one conditional UPDATE, so
+    two browsers racing with the same link cannot both use it."""
+    from .models import Invitation
+
     invitation = find_invitation(session, plaintext)
     if user is None:
+        check_password_strength(password or "")
         existing = session.scalar(sa.select(User).where(User.email == invitation.email))
         if existing is not None:
             raise InvalidInput("an account with this e-mail exists: sign in first, then open "
                                "the link again", field="password")
-        user = create_user(session, invitation.email, password or "", name)
     elif user.email != invitation.email:
         raise InvalidInput(f"this invitation is for {invitation.email}; you are signed in as "
                            f"{user.email}")
+    now = utcnow()
+    claimed = session.execute(sa.update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
+        Invitation.expires_at > now).values(accepted_at=now))
+    if getattr(claimed, "rowcount", 0) != 1:
+        session.rollback()
+        raise NotFound("this invitation link is unknown, used or expired; ask for a new one")
+    if user is None:
+        user = create_user(session, invitation.email, password or "", name)
     add_member(session, user, invitation.vendor, invitation.role)
-    invitation.accepted_at = utcnow()
     audit.record(session, vendor_id=invitation.vendor_id, actor=f"user:{user.email}",
                  action="member.join", object_type="member", object_key=user.email,
                  after={"role": invitation.role})

@@ -15,6 +15,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts import services as accounts
+from ..accounts.invitations import deliver_invitation
 from ..accounts.login import TooManyAttempts
 from ..accounts.login import login as attempt_login
 from ..accounts.models import Membership, User
@@ -172,6 +173,7 @@ def members(vendor: str) -> View:
     access = vendor_access(vendor, "owner")
     form = forms.InviteForm()
     link = None
+    mailed_to = None
     if form.validate_on_submit():
         try:
             invitation, token = accounts.create_invitation(db.session, access.actor,
@@ -180,15 +182,19 @@ def members(vendor: str) -> View:
         except UpdatesrvError as exc:
             forms.show_error(form, exc)
         else:
-            link = url_for("console.accept_invite", token=token, _external=True)
-            # No mail server is configured: the link is shown once here and logged.
-            current_app.logger.warning("invitation for %s to %s: %s", invitation.email,
-                                       access.vendor.slug, link)
+            path = url_for("console.accept_invite", token=token)
+            base = current_app.config.get("BASE_URL")
+            full = (str(base).rstrip("/") + path[len(request.script_root):] if base
+                    else request.host_url.rstrip("/") + path)
+            link = deliver_invitation(db.session, current_app.config, invitation,
+                                      access.vendor.name, full)
+            mailed_to = None if link else invitation.email
     rows = db.session.execute(
         sa.select(Membership, User).join(User).where(Membership.vendor_id == access.vendor.id)
         .order_by(User.email)).all()
     return render_template("console/members.html", access=access, form=form, link=link,
-                           rows=rows, role_choices=forms.MemberRoleForm().role.choices
+                           mailed_to=mailed_to, rows=rows,
+                           role_choices=forms.MemberRoleForm().role.choices
                            ), form_status(form)
 
 
