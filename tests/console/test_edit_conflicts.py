@@ -88,3 +88,62 @@ def test_release_notes_from_a_stale_page_are_not_saved(owner: FlaskClient, api: 
     assert api.get("/api/v1/products/ledgerly/releases/1.0").json["notes"] == "Notes from CI"
     # A page that never carried a version (no row_version) keeps today's behaviour.
     assert owner.post(url, data={"notes": "Plain save", "save": "1"}).status_code == 302
+
+
+def _new_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from updatesrv.publish import public_key_b64
+
+    return str(public_key_b64(Ed25519PrivateKey.generate()))
+
+
+def test_signing_keys_added_at_once_are_all_kept_and_a_stale_retire_does_nothing(
+        owner: FlaskClient, api: Api, product: str, app: object) -> None:
+    import threading
+
+    from flask import Flask
+
+    from updatesrv.accounts.services import system_actor
+    from updatesrv.db import db, write_intent
+    from updatesrv.products import services as products
+
+    assert isinstance(app, Flask)
+    keys = [_new_key() for _ in range(4)]
+    barrier = threading.Barrier(len(keys))
+
+    def add(key: str) -> None:
+        barrier.wait()
+        with app.app_context(), write_intent():
+            prod = products.get_product(db.session, "ledgerly")
+            products.add_signing_key(db.session, system_actor(prod.vendor_id), prod, key)
+
+    threads = [threading.Thread(target=add, args=(k,)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    active = api.get("/api/v1/vendor/products").json["items"][0]["signing_keys"]
+    assert sorted(active) == sorted(keys)
+
+    page = owner.get(f"{BASE}/settings").text
+    retire_url = re.search(r'action="([^"]+/retire)"', page)
+    assert retire_url
+    opened = re.search(r'name="row_version" value="(\d+)"', page[page.index(
+        retire_url.group(1)):])
+    assert opened
+    # Someone retires and re-adds that key meanwhile: the stale button must not retire it.
+    with app.app_context(), write_intent():
+        prod = products.get_product(db.session, "ledgerly")
+        key_id = int(retire_url.group(1).rsplit("/", 2)[1])
+        products.retire_signing_key(db.session, system_actor(prod.vendor_id), prod, key_id)
+        still = [k.public_key for k in prod.active_signing_keys]
+        retired = next(k.public_key for k in prod.signing_keys if k.id == key_id)
+        products.update_product(db.session, system_actor(prod.vendor_id), prod,
+                                {"signing_keys": [*still, retired]})
+    refused = owner.post(retire_url.group(1), data={"row_version": opened.group(1)})
+    assert refused.status_code == 302
+    assert "changed by someone else since you opened this page" in owner.get(
+        f"{BASE}/settings").text
+    active = api.get("/api/v1/vendor/products").json["items"][0]["signing_keys"]
+    assert sorted(active) == sorted(keys)
