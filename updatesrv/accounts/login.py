@@ -70,7 +70,8 @@ def record_failure(session: Session, keys: list[tuple[str, int]], now: dt.dateti
         failures = int(session.execute(stmt).scalar_one())
         block = block_after(failures, free)
         if block is not None:
-            until = now + min(block, MAX_BLOCK)
+            # From when the failure is recorded, not when the (slow) attempt began.
+            until = utcnow() + min(block, MAX_BLOCK)
             # Parallel failures finish in any order: a block only ever grows.
             session.execute(sa.update(LoginThrottle).where(
                 LoginThrottle.key == key,
