@@ -56,7 +56,7 @@ def test_notice_edit_from_a_stale_page_is_not_saved(owner: FlaskClient, api: Api
                      json={"title": "Crash on start with a network drive",
                            "status": "confirmed"}).status_code == 200
     mine = {"title": "Crash on start (my words)", "severity": "major", "status": "investigating",
-            "affected": ">=1.0", "platforms": "", "save": "1", "row_version": opened}
+            "affected": ">=1.0", "save": "1", "row_version": opened}
     refused = owner.post(url, data=mine)
     assert refused.status_code == 400
     text = html.unescape(refused.text)
