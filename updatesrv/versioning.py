@@ -50,14 +50,16 @@ def _bump(session: Session, obj: Any) -> None:
     if state is None or state.key is None:
         return  # not yet inserted: it starts at 1
     bumped: set[Any] = session.info.setdefault("versioning.bumped", set())
-    if state.key in bumped:
-        return
+    if state.key in bumped or id(obj) in session.info.get("versioning.created", ()):
+        return  # bumped already, or inserted in this transaction (it stays at 1)
     bumped.add(state.key)
     obj.row_version = type(obj).row_version + 1
 
 
 @event.listens_for(Session, "before_flush")
 def _bump_versions(session: Session, _context: Any, _instances: Any) -> None:
+    created: set[int] = session.info.setdefault("versioning.created", set())
+    created.update(id(obj) for obj in session.new if isinstance(obj, Versioned))
     for obj in session.dirty:
         if isinstance(obj, Versioned) and session.is_modified(obj, include_collections=False):
             _bump(session, obj)
@@ -73,6 +75,7 @@ def _bump_versions(session: Session, _context: Any, _instances: Any) -> None:
 def _forget_bumps(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop("versioning.bumped", None)
+        session.info.pop("versioning.created", None)
 
 
 def lock_for_edit(session: Session, obj: Versioned,
