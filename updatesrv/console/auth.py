@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Request, current_app, g, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Request, Response, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 from ..accounts import sessions
 from ..accounts.models import Membership, User, Vendor, role_allows
@@ -27,7 +27,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class SessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS
-    (or SESSION_COOKIE_SECURE is set), so one config serves a laptop and production."""
+    (or SESSION_COOKIE_SECURE is set), so one config serves a laptop and production.
+
+    Update checks, feeds, downloads and the API never use the console's session, and they
+    are most of the traffic: under these prefixes no cookie is read, verified or written
+    (Flask's null session; writing to it is an error). Elsewhere, a request without a
+    session cookie gets an empty session without building the signing serializer."""
+
+    sessionless_prefixes: tuple[str, ...] = ("/api/", "/u/", "/downloads/", "/healthz")
+
+    def open_session(self, app: Any, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(self.sessionless_prefixes):
+            return None  # Flask substitutes its null session, never saved
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return  # nothing to write or delete, and the answer does not vary by cookie
+        super().save_session(app, session, response)
 
     def get_cookie_secure(self, app: Any) -> bool:
         req: Request | None = request if request else None
