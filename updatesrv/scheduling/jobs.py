@@ -129,9 +129,10 @@ def remove_stale_uploads(staging: Path, now: dt.datetime) -> int:
 
 
 def run_due_work(session_factory: Callable[[], Session], staging: Path,
-                 now: dt.datetime, housekeeping: bool = True) -> dict[str, int]:
+                 now: dt.datetime, housekeeping: bool = True,
+                 ramps: bool = True) -> dict[str, int]:
     started = time.monotonic()
-    done = {"ramp_steps": apply_due_ramp_steps(session_factory, now)}
+    done = {"ramp_steps": apply_due_ramp_steps(session_factory, now)} if ramps else {}
     if housekeeping:
         done["install_hashes_rolled_up"] = roll_up_statistics(session_factory, now)
         done["expired_rows_pruned"] = prune_expired(session_factory, now)

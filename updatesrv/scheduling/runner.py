@@ -1,6 +1,8 @@
-"""The scheduler process (APScheduler 3): one per deployment, started by
-``updatesrv scheduler`` or beside the web server by ``updatesrv serve``. It only ticks; what
-is due lives in the database, so a missed or doubled tick is harmless."""
+"""The scheduler process (APScheduler 3), started by ``updatesrv scheduler`` or beside the
+web server by ``updatesrv serve`` — on one host or on every host. It only ticks; what is
+due lives in the database and is claimed there (ramp steps and outbox rows one by one,
+housekeeping under a lock, see claims.py), so a missed, doubled or concurrent tick on
+another host is harmless."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from ..db import utcnow
+from .claims import exclusive
 from .jobs import run_due_work
 
 log = logging.getLogger(__name__)
@@ -21,11 +24,17 @@ def run_once(app: Flask, now: dt.datetime | None = None,
     from .. import runtime
     from ..outbox.jobs import reach_housekeeping, run_outbox
 
-    maker = app.extensions["updatesrv.db"][1]
+    engine, maker = app.extensions["updatesrv.db"]
     now = now or utcnow()
-    done = run_due_work(maker, runtime(app).store.staging, now, housekeeping)
+    done = run_due_work(maker, runtime(app).store.staging, now, housekeeping=False)
     if housekeeping:
-        done.update(reach_housekeeping(maker, now))
+        with exclusive(engine, "housekeeping") as held:
+            if held:
+                done.update(run_due_work(maker, runtime(app).store.staging, now,
+                                         ramps=False))
+                done.update(reach_housekeeping(maker, now))
+            else:
+                log.info("housekeeping skipped: another scheduler is doing it")
     done.update(run_outbox(maker, app.config, now))
     return done
 
