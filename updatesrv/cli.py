@@ -337,6 +337,23 @@ def ensure_server_key(app: Flask) -> None:
                    "apps pass it as server_keys=[...]")
 
 
+@click.command("nginx-config")
+@click.option("--backend", "backends", multiple=True, required=True, metavar="HOST:PORT",
+              help="A web host running 'updatesrv serve' (repeatable).")
+@click.option("--artifacts-dir", required=True,
+              help="The uploads directory every host shares (ARTIFACTS_DIR), as nginx sees it.")
+@click.option("--listen", default="80", show_default=True)
+@click.option("--server-name", default="_", show_default=True)
+@click.option("--cache-dir", default="/var/cache/nginx/updatesrv", show_default=True)
+def nginx_config_command(backends: tuple[str, ...], artifacts_dir: str, listen: str,
+                         server_name: str, cache_dir: str) -> None:
+    """Print the nginx configuration that fronts the web hosts (README, "Production")."""
+    from .deploy.nginx import NginxSite
+
+    click.echo(NginxSite(backends=backends, artifacts_dir=artifacts_dir, listen=listen,
+                         server_name=server_name, cache_dir=cache_dir).render(), nl=False)
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
@@ -347,7 +364,8 @@ def seed_demo_command() -> None:
 
 
 COMMANDS = [db_group, init_command, create_vendor_command, create_token_command, serve_command,
-            scheduler_command, publish_command, keygen_command, seed_demo_command]
+            scheduler_command, publish_command, keygen_command, nginx_config_command,
+            seed_demo_command]
 
 
 def register_commands(app: Flask) -> None:

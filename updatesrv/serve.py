@@ -75,6 +75,65 @@ def _announce(server: Any) -> None:
         print(f"updatesrv is serving on {url}", flush=True)
 
 
+def _one_write_responses() -> None:
+    """Gunicorn writes a response's headers and its body with two sends. A web process
+    that dies between them leaves nginx holding headers without a body, which it can no
+    longer retry on another host, and the client sees a cut answer. Held back until the
+    first body bytes, the headers go out in the same send as a small answer's body: a
+    process killed at any moment has sent either nothing (nginx retries the GET
+    elsewhere) or everything. Chunked and sendfile answers keep gunicorn's own order."""
+    from gunicorn.http import wsgi
+
+    base = wsgi.Response
+    if getattr(base, "_updatesrv_one_write", False) or not all(
+            hasattr(base, name) for name in ("send_headers", "_emit_body", "close",
+                                             "sendfile", "default_headers")):
+        return  # another gunicorn version: keep its behaviour
+
+    class OneWriteResponse(base):  # type: ignore[misc, valid-type]
+        _updatesrv_one_write = True
+        headers_sent: bool
+        chunked: bool
+        _held: bytes | None = None
+        _hold = True
+
+        def send_headers(self) -> None:
+            if self.headers_sent:
+                return
+            if not self._hold or self.chunked:
+                super().send_headers()
+                return
+            lines = self.default_headers()
+            lines.extend(f"{k}: {v}\r\n" for k, v in self.headers)
+            self._held = ("".join(lines) + "\r\n").encode("latin-1")
+            self.headers_sent = True
+
+        def _release(self, body: bytes = b"") -> None:
+            held, self._held = self._held, None
+            if held is not None:
+                from gunicorn import util
+
+                util.write(self.sock, held + body)
+
+        def _emit_body(self, data: bytes) -> None:
+            if self._held is not None:
+                self._release(data)
+                return
+            super()._emit_body(data)
+
+        def sendfile(self, respiter: Any) -> bool:
+            self._hold = False
+            return bool(super().sendfile(respiter))
+
+        def close(self) -> None:
+            if not self.headers_sent:
+                self.send_headers()
+            self._release()
+            super().close()
+
+    wsgi.Response = OneWriteResponse
+
+
 def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None, *,
                  worker_class: str = DEFAULT_WORKER_CLASS, control_socket: str | None = None,
                  app_factory: Callable[[], Flask] | None = None) -> None:
@@ -83,6 +142,7 @@ def run_gunicorn(bind: str, workers: int, extra: dict[str, Any] | None = None, *
     from . import create_app
 
     factory = app_factory or create_app
+    _one_write_responses()
     apps: list[Flask] = []
 
     def flush_all(_server: object, _worker: object) -> None:

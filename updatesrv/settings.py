@@ -58,3 +58,7 @@ WEBHOOK_ALLOW_PRIVATE = False
 # Public forms (subscribe, feedback): requests per client address per 10 minutes.
 SUBSCRIBE_RATE_LIMIT = 10
 FEEDBACK_RATE_LIMIT = 30
+# Behind nginx: downloads of uploaded files are answered with X-Accel-Redirect to this
+# internal location (which must alias ARTIFACTS_DIR; see deploy/nginx) and nginx sends the
+# bytes. None: Flask streams them itself (development, single host without nginx).
+DOWNLOADS_ACCEL_REDIRECT = None

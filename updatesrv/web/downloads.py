@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import base64
+from urllib.parse import quote
+
 from flask import Blueprint, Response, current_app, send_file
 
 from .. import runtime
 from ..db import db, utcnow
 from ..errors import NotFound
 from ..releases.artifacts import find_download
+from ..releases.models import Artifact
 
 bp = Blueprint("downloads", __name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @bp.get("/downloads/<product>/<version>/<platform>/<filename>")
@@ -17,18 +23,36 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
             or not artifact.release.visible_at(utcnow())):
         raise NotFound(f"no download {product}/{version}/{platform}/{filename}")
     path = runtime(current_app).store.path_for(artifact.storage_path)
+    accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
+    if accel:
+        return _accel_redirect(str(accel), artifact, filename)
     if not path.is_file():
         raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     # send_file answers Range and If-Range/If-None-Match, so clients can resume.
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=filename, conditional=True, etag=artifact.sha256,
                          max_age=31536000)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
+    return response
+
+
+def _accel_redirect(prefix: str, artifact: Artifact, filename: str) -> Response:
+    """Production behind nginx: the web process only decides (visible? which file?) and
+    nginx sends the bytes from the shared artifacts directory, answering Range, If-Range
+    and If-None-Match itself. The headers set here are the ones nginx keeps, or re-adds
+    from $upstream_http_* in the shipped configuration."""
+    assert artifact.storage_path is not None
+    response = Response(b"", mimetype="application/octet-stream")
+    response.headers["X-Accel-Redirect"] = (prefix.rstrip("/") + "/"
+                                            + quote(artifact.storage_path))
+    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
+    response.headers["Cache-Control"] = IMMUTABLE
     response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
     return response
 
 
 def _b64(hex_digest: str) -> str:
-    import base64
-
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()

@@ -1,0 +1,124 @@
+"""The production topology, for real: nginx (the configuration `updatesrv nginx-config`
+prints) in front of three `updatesrv serve` processes on one database and one shared
+artifacts directory. Downloads are sent by nginx (X-Accel-Redirect) with Range, validators
+and Content-Disposition right; a web process killed mid-traffic costs no client a failed
+check; shared check answers come from nginx's cache, per-install ones never do.
+The 60-second version with throughput figures is benchmarks/topology_bench.py."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from updatesrv.db import db
+from updatesrv.stats.models import CheckCount
+
+from ..conftest import publish
+
+pytestmark = pytest.mark.live
+
+CHECK = "/api/v1/products/ledgerly/check?version=0.9&platform=windows-x86_64"
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_downloads_are_sent_by_nginx_with_range_and_validators(app, api, product, topology):
+    payload = bytes(range(256)) * 4000
+    api.post("/api/v1/products/ledgerly/releases", json={"version": "1.0", "draft": True})
+    meta = api.post("/api/v1/products/ledgerly/releases/1.0/artifacts",
+                    data={"platform": "linux-x86_64",
+                          "file": (io.BytesIO(payload), "ledgerly 1.0.tar.gz")}).json
+    url = topology.url + meta["url"].removeprefix("http://localhost")
+    assert get(url)[0] == 404  # a draft: the web host refuses, nginx sends nothing
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+
+    status, headers, body = get(url)
+    assert status == 200 and body == payload
+    assert hashlib.sha256(body).hexdigest() == meta["sha256"]
+    assert headers["Server"].startswith("nginx")
+    assert headers["Content-Type"] == "application/octet-stream"
+    assert headers["Content-Disposition"].startswith('attachment; filename="ledgerly_1.0.tar.gz"')
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Digest"] == "sha-256=Bir5zNiQuj0GfKcVAni8xCAGm9gvbkEWECkwPf1tZh4="
+    assert "X-Accel-Redirect" not in headers
+    etag = headers["ETag"]
+
+    status, headers, body = get(url, {"Range": "bytes=1000-1999"})
+    assert status == 206 and body == payload[1000:2000]
+    assert headers["Content-Range"] == f"bytes 1000-1999/{len(payload)}"
+    assert headers["Content-Disposition"].startswith("attachment")
+    # Resuming: the same file continues from the offset, a changed one starts over.
+    assert get(url, {"Range": "bytes=5-9", "If-Range": etag})[2] == payload[5:10]
+    assert get(url, {"Range": "bytes=5-9", "If-Range": '"other"'})[2] == payload
+    assert get(url, {"If-None-Match": etag})[0] == 304
+    # The internal location itself is not reachable from outside.
+    assert get(topology.url + "/_updatesrv_artifacts/" + "x")[0] == 404
+
+
+def test_a_web_process_killed_mid_traffic_fails_no_check(app, api, product, topology):
+    publish(api, product, "1.0")
+    statuses: Counter[int | str] = Counter()
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                status, _, body = get(f"{topology.url}{CHECK}&install_id=c{n}-{i}")
+                ok = status == 200 and b'"1.0"' in body
+                key: int | str = status if ok or status != 200 else "wrong body"
+            except Exception as exc:  # refused, reset, cut short: every one is a failure
+                key = type(exc).__name__
+            with lock:
+                statuses[key] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(2)
+    topology.kill_backend(1)
+    time.sleep(3)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert set(statuses) == {200}, statuses
+    assert statuses[200] > 50
+
+    # Every answered check is counted once (the survivors flush every second; the killed
+    # process loses at most its last flush interval: here the counts must cover the rest).
+    time.sleep(2.5)
+    with app.app_context():
+        counted = db.session.scalar(sa.select(sa.func.sum(CheckCount.checks))) or 0
+    assert counted <= statuses[200]
+    assert counted >= statuses[200] * 0.5
+
+
+def test_shared_check_answers_are_cached_per_install_ones_are_not(app, api, product,
+                                                                  topology):
+    publish(api, product, "1.0")
+    first = get(topology.url + CHECK)
+    second = get(topology.url + CHECK)
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    assert first[1]["X-Cache-Status"] == "MISS" and second[1]["X-Cache-Status"] == "HIT"
+    # Conditional requests are answered from the cache too.
+    assert get(topology.url + CHECK, {"If-None-Match": second[1]["ETag"]})[0] == 304
+    for i in range(3):
+        status, headers, _ = get(f"{topology.url}{CHECK}&install_id=cache-{i}")
+        assert status == 200 and headers["X-Cache-Status"] == "BYPASS"

@@ -1,0 +1,1 @@
+"""Production topology helpers: the nginx configuration that fronts the web hosts."""
