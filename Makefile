@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-postgres lint bench bench-fleet clean
+.PHONY: run test test-postgres lint bench bench-fleet bench-topology clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -56,6 +56,13 @@ bench: $(STAMP)
 ## 10,000 simulated installs through the real client against a real server: reach truth vs. the API.
 bench-fleet: $(STAMP)
 	$(BIN)/python benchmarks/fleet.py
+
+## The production topology on this machine: nginx over three serve processes on PostgreSQL,
+## 60 s of checks with one backend killed halfway (needs nginx, wrk and PostgreSQL).
+bench-topology: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
+	$(BIN)/python benchmarks/topology_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
