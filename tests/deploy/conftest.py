@@ -54,7 +54,10 @@ class Topology:
 @pytest.fixture
 def topology(app, tmp_path: Path) -> Iterator[Topology]:
     if find_nginx() is None:
-        pytest.skip("nginx is not installed (apt-get install nginx; .ci/run installs it)")
+        message = "nginx is not installed (apt-get install nginx; .ci/run installs it)"
+        if os.environ.get("UPDATESRV_REQUIRE_NGINX"):
+            pytest.fail(message)
+        pytest.skip(message)
     artifacts = Path(app.config["ARTIFACTS_DIR"])
     artifacts.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "UPDATESRV_DATABASE_URL": app.config["DATABASE_URL"],
