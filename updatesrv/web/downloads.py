@@ -23,11 +23,11 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
             or not artifact.release.visible_at(utcnow())):
         raise NotFound(f"no download {product}/{version}/{platform}/{filename}")
     path = runtime(current_app).store.path_for(artifact.storage_path)
+    if not path.is_file():
+        raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
     if accel:
         return _accel_redirect(str(accel), artifact, filename)
-    if not path.is_file():
-        raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     # send_file answers Range and If-Range/If-None-Match, so clients can resume.
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=filename, conditional=True, etag=artifact.sha256,
