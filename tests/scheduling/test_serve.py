@@ -95,7 +95,8 @@ def _start_serve(app, instance: Path, runtime_dir: Path,
     server = subprocess.Popen([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
                                f"127.0.0.1:{port}", "--workers", "1", "--no-scheduler", *args],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return server, port
