@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from .. import runtime
 from ..db import db
@@ -23,6 +22,7 @@ from ..outbox.services import delivery_counts
 from ..products.models import Product
 from ..reach.services import notice_reach
 from ..subscriptions.services import export_csv, list_subscriptions, subscriber_counts
+from ..textinput import TextLimit
 from ..webhooks import services as webhooks
 from ..webhooks.models import EVENTS
 from . import forms
@@ -30,8 +30,8 @@ from .auth import login_required, product_access
 from .common import View, bp
 
 
-class WebhookForm(FlaskForm):
-    url = StringField("Endpoint URL (https://…)", validators=[DataRequired(), Length(max=2000)])
+class WebhookForm(forms.Form):
+    url = StringField("Endpoint URL (https://…)", validators=[DataRequired(), TextLimit(2000)])
     events = forms.MultiCheckboxField("Events (none ticked = all)",
                                       choices=forms.choices(EVENTS))
 
