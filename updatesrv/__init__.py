@@ -21,6 +21,7 @@ from .updates.catalog import CatalogCache
 __all__ = ["create_app"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PREREAD_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -78,6 +79,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _mark_writes() -> None:
         if request.method not in SAFE_METHODS:
+            # Receive a small body before the first query opens the write transaction, so
+            # a slow client never holds SQLite's one write lock (uploads: receive_upload).
+            length = request.content_length
+            if (length is not None and length <= PREREAD_BODY_BYTES
+                    and request.mimetype != "multipart/form-data"):
+                request.get_data(cache=True)
             g.write_intent_token = set_write_intent(True)
 
     @app.teardown_request

@@ -36,7 +36,7 @@ class Database:
                     url = url.set(database=os.path.join(app.instance_path, url.database))
                 create_private_file(str(url.database))
         engine = sa.create_engine(url, **options)
-        configure_engine(engine)
+        configure_engine(engine, float(app.config.get("DB_LOCK_TIMEOUT", 30)))
         app.extensions["updatesrv.db"] = (engine, sessionmaker(bind=engine))
         app.teardown_appcontext(self._close_session)
 
@@ -156,9 +156,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
 
-def configure_engine(engine: sa.Engine) -> None:
+def configure_engine(engine: sa.Engine, lock_timeout: float = 30.0) -> None:
     """SQLite needs WAL and a busy timeout so two gunicorn workers and the scheduler can
-    write without 'database is locked' errors, and foreign keys switched on."""
+    write without 'database is locked' errors, and foreign keys switched on. On both
+    databases a statement waits at most ``lock_timeout`` seconds for a lock; then it fails
+    and the request answers 503 with Retry-After (see ``database_busy``), never hangs."""
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "connect")
+        def _pg_lock_timeout(dbapi_connection: Any, _record: Any) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
+            dbapi_connection.autocommit = autocommit
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -169,7 +180,7 @@ def configure_engine(engine: sa.Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -208,3 +219,25 @@ def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=key)
     session.execute(stmt)
+
+
+# PostgreSQL: lock_not_available, query_canceled (lock/statement timeout),
+# serialization_failure, deadlock_detected.
+_BUSY_SQLSTATES = frozenset({"55P03", "57014", "40001", "40P01"})
+_BUSY_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+
+def database_busy(exc: BaseException) -> str | None:
+    """'busy' when a statement gave up waiting for another transaction's lock,
+    'unavailable' when the database cannot be reached, else None (a real bug)."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return "busy"
+    message = str(orig).lower()
+    if any(text in message for text in _BUSY_SQLITE):
+        return "busy"
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate.startswith("08") or getattr(exc, "connection_invalidated", False) or \
+            ("connection" in message and ("refused" in message or "failed" in message)):
+        return "unavailable"
+    return None

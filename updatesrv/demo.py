@@ -16,7 +16,7 @@ from .accounts.models import Vendor
 from .db import write_intent
 from .products.models import Product
 from .products.services import create_product
-from .releases.artifacts import upload_artifact
+from .releases.artifacts import receive_upload, upload_artifact
 from .releases.services import create_release, get_release, update_release
 
 DEMO_EMAIL = "demo@example.com"
@@ -54,10 +54,10 @@ def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:
                 "draft": True})
             for platform in ("windows-x86_64", "macos-arm64", "linux-x86_64"):
                 payload = f"Ledgerly {version} for {platform} — demo file, not software\n"
+                staged = receive_upload(store, io.BytesIO(payload.encode() * 64), 10**6)
                 upload_artifact(session, actor, release, store, platform=platform,
-                                stream=io.BytesIO(payload.encode() * 64),
-                                filename=f"ledgerly-{version}-{platform}.txt", signature=None,
-                                max_bytes=10**6)
+                                staged=staged, filename=f"ledgerly-{version}-{platform}.txt",
+                                signature=None)
             update_release(session, actor, get_release(session, product, version),
                            {"draft": False})
         from .notices.services import create_notice, update_notice

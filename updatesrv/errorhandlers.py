@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
+from .db import database_busy, db
 from .errors import UpdatesrvError
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_problem_json() -> bool:
@@ -59,6 +62,24 @@ def register_error_handlers(app: Flask) -> None:
         response = _render(status, exc.name, exc.description or exc.name, {})
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def _database_busy(exc: sa.exc.OperationalError) -> Response:
+        kind = database_busy(exc)
+        if kind is None:
+            return _unexpected(exc)
+        db.session.rollback()
+        log.warning("database %s on %s %s: %s", kind, request.method, request.path,
+                    type(getattr(exc, "orig", exc)).__name__)
+        detail = ("The database is busy with other changes, so nothing was changed. Please try "
+                  "again in a few seconds." if kind == "busy" else
+                  "The database cannot be reached right now, so nothing was changed. Please try "
+                  "again shortly.")
+        response = _render(503, "Service busy" if kind == "busy" else "Service unavailable",
+                           detail, {})
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.errorhandler(Exception)

@@ -29,6 +29,9 @@ CHECK_MAX_AGE = 60
 # Each web process re-validates its cached catalog of a product (one indexed query) at
 # most this often; 0 = on every request. A vendor's change reaches clients within this time.
 CATALOG_REVALIDATE_SECONDS = 1.0
+# Seconds a database write waits for another transaction's lock (SQLite busy timeout,
+# PostgreSQL lock_timeout) before the request answers 503 with Retry-After.
+DB_LOCK_TIMEOUT = 30
 # Check statistics are buffered in memory and written this often (seconds; 0 = only when
 # flushed explicitly, as the tests do).
 STATS_FLUSH_INTERVAL = 5.0

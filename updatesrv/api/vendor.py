@@ -13,7 +13,12 @@ from ..notices.services import create_notice, get_notice, notice_to_dict, update
 from ..paging import bounded_int, offset_args
 from ..products.models import Product
 from ..products.services import create_product, get_product, product_to_dict, update_product
-from ..releases.artifacts import add_external_artifact, artifact_to_dict, upload_artifact
+from ..releases.artifacts import (
+    add_external_artifact,
+    artifact_to_dict,
+    receive_upload,
+    upload_artifact,
+)
 from ..releases.services import create_release, get_release, release_to_dict, update_release
 from ..rollouts.services import emergency_stops, set_emergency_stop
 from ..stats.services import active_installs, installs_by_version
@@ -82,17 +87,21 @@ def add_artifact_view(product: str, version: str) -> Response:
     if request.is_json:
         artifact, created = add_external_artifact(db.session, _actor(), release, json_body())
     else:
+        _actor().require("publisher")
+        # Receive the body with no transaction open: on SQLite a write transaction would
+        # hold the database's one write lock for as long as the client takes to send.
+        db.session.commit()
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput("send multipart/form-data with a 'file' part and a 'platform' "
                                "field, or a JSON body with platform, url, size and sha256",
                                field="file")
+        store = runtime(current_app).store
+        staged = receive_upload(store, upload.stream, int(current_app.config["MAX_UPLOAD_BYTES"]))
         artifact, created = upload_artifact(
-            db.session, _actor(), release, runtime(current_app).store,
-            platform=request.form.get("platform"), stream=upload.stream,
-            filename=upload.filename, signature=request.form.get("signature"),
+            db.session, _actor(), release, store, platform=request.form.get("platform"),
+            staged=staged, filename=upload.filename, signature=request.form.get("signature"),
             manifest_signature=request.form.get("manifest_signature"),
-            max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]),
             kind=request.form.get("kind"),
             minisign_signature=request.form.get("minisign_signature"))
     return json_response(artifact_to_dict(artifact, base_url()), 201 if created else 200)

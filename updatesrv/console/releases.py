@@ -188,15 +188,24 @@ def release_yank(vendor: str, product: str, version: str) -> View:
 @login_required
 def release_upload(vendor: str, product: str, version: str) -> View:
     access, prod, release = release_context(vendor, product, version, "publisher")
+    # The body is read (and the file received) with no transaction open, so a slow upload
+    # never holds SQLite's write lock; see artifacts.receive_upload.
+    db.session.commit()
     form = _with_platforms(forms.UploadForm(prefix="up"), prod)
     if form.validate_on_submit():
         upload = form.file.data
+        store = runtime(current_app).store
+
+        def receive_and_store() -> Any:
+            staged = artifacts.receive_upload(store, upload.stream,
+                                              int(current_app.config["MAX_UPLOAD_BYTES"]))
+            return artifacts.upload_artifact(
+                db.session, access.actor, release, store,
+                platform=(form.platform.data or "").strip(), staged=staged,
+                filename=upload.filename, signature=form.signature.data or None)[0]
+
         done = apply_form(
-            form, lambda: artifacts.upload_artifact(
-                db.session, access.actor, release, runtime(current_app).store,
-                platform=(form.platform.data or "").strip(), stream=upload.stream,
-                filename=upload.filename, signature=form.signature.data or None,
-                max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))[0],
+            form, receive_and_store,
             lambda a: (f"Uploaded {a.filename} for {a.platform} ({a.size} bytes, "
                        f"SHA-256 {a.sha256[:12]}…)."),
             release_url(vendor, product, version))

@@ -24,7 +24,7 @@ from ..versions import parse_platform, parse_version, version_key
 from .artifact_meta import ArtifactMeta, parse_kind, parse_meta, parse_minisign
 from .errors import ArtifactImmutable, BadSignature
 from .models import Artifact, Release
-from .storage import ArtifactStore
+from .storage import ArtifactStore, StagedFile
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -191,50 +191,78 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
     return _finish_artifact(session, actor, release, artifact, old), True
 
 
+MAX_FILENAME_BYTES = 200
+
+
+def receive_upload(store: ArtifactStore, stream: IO[bytes], max_bytes: int) -> StagedFile:
+    """Receives and hashes an upload into the staging folder. Call it with no database
+    transaction open: a slow upload must never hold the write lock other vendors wait for."""
+    staged = store.stage(stream, max_bytes)
+    if staged.size == 0:
+        store.discard(staged)
+        raise InvalidInput("the file is empty (0 bytes): choose the real installer or archive",
+                           field="file")
+    return staged
+
+
+def stored_filename(filename: str | None, release: Release) -> str:
+    name = secure_filename(filename or "") or f"{release.product.slug}-{release.version}.bin"
+    if len(name.encode()) > MAX_FILENAME_BYTES:
+        raise InvalidInput(f"the file name is {len(name.encode())} bytes long; the limit is "
+                           f"{MAX_FILENAME_BYTES}. Rename the file and upload it again.",
+                           field="file")
+    return name
+
+
 def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
-                    platform: object, stream: IO[bytes], filename: str | None,
-                    signature: object, max_bytes: int,
-                    manifest_signature: object = None, kind: object = None,
+                    platform: object, staged: StagedFile, filename: str | None,
+                    signature: object, manifest_signature: object = None,
+                    kind: object = None,
                     minisign_signature: object = None) -> tuple[Artifact, bool]:
-    """Streams an upload to disk while hashing it, checks the signature against the
-    product's keys, and only then points the database at the file."""
+    """Points the database at a file already received by ``receive_upload`` (consumed:
+    moved into the store or discarded), after checking the signatures against the
+    product's keys. Stored files are content-addressed and never deleted here: two identical
+    uploads racing share one file, and a file no row names is removed later by housekeeping
+    (scheduling/jobs.py), never while a row may still point at it."""
+    try:
+        return _upload(session, actor, release, store, platform, staged, filename, signature,
+                       manifest_signature, kind, minisign_signature)
+    finally:
+        store.discard(staged)
+
+
+def _upload(session: Session, actor: Actor, release: Release, store: ArtifactStore,
+            platform_value: object, staged: StagedFile, filename: str | None,
+            signature: object, manifest_signature: object, kind_value: object,
+            minisign_signature: object) -> tuple[Artifact, bool]:
     actor.require("publisher")
-    platform = require_known(session, release.product, platform, "platform", allow_any=True)
-    kind = parse_kind(kind)
+    platform = require_known(session, release.product, platform_value, "platform",
+                             allow_any=True)
+    kind = parse_kind(kind_value)
     minisig = parse_minisign(minisign_signature)
     sig = parse_signature(signature) if signature not in (None, "") else None
     msig = (parse_signature(manifest_signature, "manifest_signature")
             if manifest_signature not in (None, "") else None)
     require_signature(release.product, sig, platform, msig)
+    name = stored_filename(filename, release)
     existing = _existing_artifact(release, platform, kind)
     if existing is not None and not release.draft and existing.storage_path is None:
         _guard_replace(release, platform, False, kind)
-    staged = store.stage(stream, max_bytes)
-    try:
-        keys = [k.public_key for k in release.product.active_signing_keys]
-        if sig is not None and keys and not verify_file(staged.path, sig, keys):
-            raise BadSignature(f"the signature does not verify the uploaded {platform} file "
-                               f"with any of {release.product.slug}'s signing keys",
-                               field="signature")
-        verify_manifest_signature(release.product, release.version, platform, staged.size,
-                                  staged.sha256, msig)
-        same = existing is not None and (existing.sha256, existing.size) == (
-            staged.sha256, staged.size) and (existing.signature == sig or sig is None) and (
-            existing.manifest_signature == msig or msig is None) and (
-            existing.minisign_signature == minisig or minisig is None)
-        if same:
-            assert existing is not None
-            store.discard(staged)
-            return existing, False
-        old = _guard_replace(release, platform, same, kind)
-        name = secure_filename(filename or "") or f"{release.product.slug}-{release.version}.bin"
-        relative = (f"{release.product.slug}/{release.version_key}/{platform}/"
-                    f"{'' if kind == 'full' else kind + '/'}"
-                    f"{staged.sha256[:16]}/{name}")
-        store.commit(staged, relative)
-    except BaseException:
-        store.discard(staged)
-        raise
+    keys = [k.public_key for k in release.product.active_signing_keys]
+    if sig is not None and keys and not verify_file(staged.path, sig, keys):
+        raise BadSignature(f"the signature does not verify the uploaded {platform} file "
+                           f"with any of {release.product.slug}'s signing keys",
+                           field="signature")
+    verify_manifest_signature(release.product, release.version, platform, staged.size,
+                              staged.sha256, msig)
+    if _same_upload(existing, staged, sig, msig) and (
+            existing is not None and (existing.minisign_signature == minisig or minisig is None)):
+        return _restore_file(store, existing, staged), False
+    old = _guard_replace(release, platform, False, kind)
+    relative = (f"{release.product.slug}/{release.version_key}/{platform}/"
+                f"{'' if kind == 'full' else kind + '/'}"
+                f"{staged.sha256[:16]}/{name}")
+    store.commit(staged, relative)
     if old is not None:
         release.artifacts.remove(old)
         session.flush()
@@ -245,13 +273,42 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
     release.artifacts.append(artifact)
     try:
         result = _finish_artifact(session, actor, release, artifact, old)
-    except BaseException:
-        session.rollback()
-        store.remove(relative)
+    except ArtifactImmutable:
+        # Another request stored this platform first (a CI retry, two pipelines). If it
+        # stored the same bytes this is an identical retry: answer as one.
+        winner = _existing_artifact(release, platform, kind)
+        if winner is not None and (winner.sha256, winner.size) == (staged.sha256, staged.size):
+            return _restore_file(store, winner, None), False
         raise
     if old is not None and old.storage_path and old.storage_path != relative:
-        store.remove(old.storage_path)
+        remove_if_unreferenced(session, store, old.storage_path)
     return result, True
+
+
+def _same_upload(existing: Artifact | None, staged: StagedFile, sig: str | None,
+                 msig: str | None) -> bool:
+    return existing is not None and (existing.sha256, existing.size) == (
+        staged.sha256, staged.size) and (existing.signature == sig or sig is None) and (
+        existing.manifest_signature == msig or msig is None)
+
+
+def _restore_file(store: ArtifactStore, artifact: Artifact,
+                  staged: StagedFile | None) -> Artifact:
+    """An identical re-upload puts back a stored file that has gone missing."""
+    if (artifact.storage_path is not None and staged is not None and staged.path.is_file()
+            and not store.path_for(artifact.storage_path).is_file()):
+        store.commit(staged, artifact.storage_path)
+    return artifact
+
+
+def remove_if_unreferenced(session: Session, store: ArtifactStore, relative: str) -> bool:
+    """Deletes a stored file only when no committed row names it."""
+    session.commit()
+    if session.scalar(sa.select(sa.func.count()).select_from(Artifact)
+                      .where(Artifact.storage_path == relative)):
+        return False
+    store.remove(relative)
+    return True
 
 
 def _finish_artifact(session: Session, actor: Actor, release: Release, artifact: Artifact,

@@ -4,6 +4,7 @@ half-written file and no published file is ever overwritten."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -57,8 +58,16 @@ class ArtifactStore:
 
     def commit(self, staged: StagedFile, relative: str) -> Path:
         target = self.path_for(relative)
+        created = [p for p in (target.parent, *target.parent.parents)
+                   if self.root in p.parents and not p.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.path, target)
+        try:
+            os.replace(staged.path, target)
+        except OSError:
+            for folder in created:  # innermost first: leave no empty folders behind
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
         return target
 
     def discard(self, staged: StagedFile) -> None:

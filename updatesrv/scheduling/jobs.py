@@ -21,7 +21,7 @@ from ..accounts.models import ConsoleSession, Invitation, LoginThrottle
 from ..audit import services as audit
 from ..db import write_intent
 from ..products.services import bump_catalog
-from ..releases.models import Release
+from ..releases.models import Artifact, Release
 from ..rollouts.models import RampStep
 from ..stats.models import CheckCount, InstallSeen
 
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 # Raw install hashes are kept this long (> 31 days, for exact 30-day distinct counts).
 INSTALL_HASH_RETENTION = dt.timedelta(days=35)
 STAGED_UPLOAD_MAX_AGE = dt.timedelta(days=1)
+UNREFERENCED_FILE_GRACE = dt.timedelta(hours=6)
+STAGING_DIR = ".staging"
 
 
 def apply_due_ramp_steps(session_factory: Callable[[], Session], now: dt.datetime) -> int:
@@ -128,6 +130,44 @@ def remove_stale_uploads(staging: Path, now: dt.datetime) -> int:
     return removed
 
 
+def remove_unreferenced_files(session_factory: Callable[[], Session], root: Path,
+                              now: dt.datetime) -> int:
+    """Stored files no artifact row names (a lost upload race, a replaced draft file, a
+    failed transaction), once older than any upload still in flight. Uploads never delete
+    stored files themselves, so a file a row points at is never removed by its own retry."""
+    if not root.is_dir():
+        return 0
+    cutoff = now.timestamp() - UNREFERENCED_FILE_GRACE.total_seconds()
+    candidates: dict[str, Path] = {}
+    for path in root.rglob("*"):
+        if STAGING_DIR in path.relative_to(root).parts[:1] or not path.is_file():
+            continue
+        if path.stat().st_mtime < cutoff:
+            candidates[path.relative_to(root).as_posix()] = path
+    if not candidates:
+        return 0
+    paths = list(candidates)
+    named: set[str | None] = set()
+    with session_factory() as session:
+        for start in range(0, len(paths), 500):
+            named.update(session.scalars(sa.select(Artifact.storage_path).where(
+                Artifact.storage_path.in_(paths[start:start + 500]))))
+    removed = 0
+    for relative, path in candidates.items():
+        if relative in named or path.stat().st_mtime >= cutoff:  # re-uploaded meanwhile
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+        for folder in path.parents:
+            if folder == root or root not in folder.parents:
+                break
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+    return removed
+
+
 def run_due_work(session_factory: Callable[[], Session], staging: Path,
                  now: dt.datetime, housekeeping: bool = True,
                  ramps: bool = True) -> dict[str, int]:
@@ -137,5 +177,7 @@ def run_due_work(session_factory: Callable[[], Session], staging: Path,
         done["install_hashes_rolled_up"] = roll_up_statistics(session_factory, now)
         done["expired_rows_pruned"] = prune_expired(session_factory, now)
         done["stale_uploads_removed"] = remove_stale_uploads(staging, now)
+        done["unreferenced_files_removed"] = remove_unreferenced_files(
+            session_factory, staging.parent, now)
     log.debug("due work done in %.3fs: %s", time.monotonic() - started, done)
     return done
