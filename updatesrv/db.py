@@ -4,6 +4,7 @@ extension, UTC timestamps and a portable upsert."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         url = sa.make_url(app.config["SQLALCHEMY_ENGINES"]["default"])
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: statement parameters (install hashes, whole batches) never reach
+        # a log line or an error message.
+        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if url.get_backend_name() == "sqlite":
             if url.database in (None, "", ":memory:"):
                 options["poolclass"] = sa.pool.StaticPool
@@ -193,7 +196,10 @@ def configure_engine(engine: sa.Engine, lock_timeout: float = 30.0) -> None:
 
 def dialect_insert(session: Session, table: sa.Table) -> Any:
     """``INSERT`` with ``on_conflict_do_update``/``_do_nothing`` for the session's backend."""
-    dialect = session.get_bind().dialect.name
+    return _dialect_insert(session.get_bind().dialect.name, table)
+
+
+def _dialect_insert(dialect: str, table: sa.Table) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
@@ -203,22 +209,35 @@ def dialect_insert(session: Session, table: sa.Table) -> Any:
     return insert(table)
 
 
+UPSERT_CHUNK = 1000
+
+
 def upsert(session: Session, table: sa.Table, rows: list[dict[str, Any]],
            key: list[str], increment: dict[str, str] | None = None) -> None:
     """INSERT … ON CONFLICT for SQLite and PostgreSQL: rows whose key exists either do
-    nothing or add to the given counter columns (``increment`` maps column → column)."""
+    nothing or add to the given counter columns (``increment`` maps column → column).
+
+    One statement, compiled once and cached, executed with the rows as parameters
+    (executemany) in chunks of UPSERT_CHUNK: never a multi-row VALUES with one bind
+    parameter per value (PostgreSQL refuses more than 65,535 of them, and SQLAlchemy and
+    sqlite3 would compile and cache a new statement for every batch size)."""
     if not rows:
         return
-    stmt = dialect_insert(session, table).values(rows)
+    stmt = _upsert_statement(session.get_bind().dialect.name, table,
+                             tuple(key), tuple(sorted((increment or {}).items())))
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        session.execute(stmt, rows[start:start + UPSERT_CHUNK])
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: sa.Table, key: tuple[str, ...],
+                      increment: tuple[tuple[str, str], ...]) -> Any:
+    stmt = _dialect_insert(dialect, table)
     if increment:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=key,
-            set_={col: table.c[col] + getattr(stmt.excluded, src)
-                  for col, src in increment.items()},
-        )
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=key)
-    session.execute(stmt)
+        return stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={col: table.c[col] + getattr(stmt.excluded, src) for col, src in increment})
+    return stmt.on_conflict_do_nothing(index_elements=list(key))
 
 
 # PostgreSQL: lock_not_available, query_canceled (lock/statement timeout),

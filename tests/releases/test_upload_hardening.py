@@ -20,7 +20,7 @@ from updatesrv.db import db
 from updatesrv.releases.models import Artifact
 from updatesrv.scheduling.jobs import remove_unreferenced_files
 
-from ..conftest import PG_URL, make_vendor
+from ..conftest import make_vendor
 
 UPLOAD = "/api/v1/products/ledgerly/releases/1.0/artifacts"
 PAYLOAD = b"ledgerly installer " * 5000

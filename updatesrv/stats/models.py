@@ -38,3 +38,19 @@ class InstallSeen(Base):
     channel: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     platform: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     install_hash: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+class UnrecordedCount(Base):
+    """What the statistics could not store, per day and product, so the numbers say how
+    incomplete they are: checks and installs dropped while the in-memory buffer was full
+    (the database refused writes for a long time), and installs beyond the per-day cap
+    (STATS_INSTALLS_PER_DAY, a flood of random install ids)."""
+
+    __tablename__ = "stats_unrecorded"
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    checks_dropped: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    installs_dropped: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    installs_over_cap: Mapped[int] = mapped_column(sa.BigInteger, default=0)
