@@ -71,7 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         catalogs=CatalogCache(engine, new_session,
                               float(app.config["CATALOG_REVALIDATE_SECONDS"])),
         recorder=CheckRecorder(hash_key.encode(), new_session,
-                               float(app.config["STATS_FLUSH_INTERVAL"])),
+                               float(app.config["STATS_FLUSH_INTERVAL"]),
+                               buffer_limit=int(app.config["STATS_BUFFER_LIMIT"]),
+                               installs_per_day=int(app.config["STATS_INSTALLS_PER_DAY"])),
         store=ArtifactStore(artifacts_dir),
         keyring=Keyring.load(server_keys_dir(app)),
     )

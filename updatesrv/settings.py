@@ -35,6 +35,13 @@ DB_LOCK_TIMEOUT = 30
 # Check statistics are buffered in memory and written this often (seconds; 0 = only when
 # flushed explicitly, as the tests do).
 STATS_FLUSH_INTERVAL = 5.0
+# At most this many distinct entries (counts and install hashes) wait in memory per
+# process for the next flush; beyond it (a long database stall) new ones are counted as
+# not recorded, and the stats endpoint says how many.
+STATS_BUFFER_LIMIT = 200_000
+# At most this many distinct installs are stored per product and day (a flood of random
+# install ids cannot fill the disk); the rest are counted as over the cap.
+STATS_INSTALLS_PER_DAY = 1_000_000
 # Key for hashing install ids; derived from SECRET_KEY when unset.
 INSTALL_HASH_KEY = None
 DEMO_BANNER = True

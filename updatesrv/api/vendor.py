@@ -21,7 +21,7 @@ from ..releases.artifacts import (
 )
 from ..releases.services import create_release, get_release, release_to_dict, update_release
 from ..rollouts.services import emergency_stops, set_emergency_stop
-from ..stats.services import active_installs, installs_by_version
+from ..stats.services import active_installs, installs_by_version, unrecorded
 from .helpers import base_url, if_match_versions, json_body, json_response, token_required
 
 bp = Blueprint("api_vendor", __name__, url_prefix="/api/v1")
@@ -122,6 +122,8 @@ def stats_view(product: str) -> Response:
         "product": prod.slug, "since": since.isoformat(), "until": today.isoformat(),
         "days": installs_by_version(db.session, prod.id, since, today),
         "active_installs": active_installs(db.session, prod.id, since),
+        # What could not be stored (a long database stall, a flood of install ids).
+        "unrecorded": unrecorded(db.session, prod.id, since),
     })
 
 
