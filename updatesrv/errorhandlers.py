@@ -60,8 +60,12 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         response = _render(status, exc.name, exc.description or exc.name, {})
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        # Headers the status needs to mean anything: Allow for 405, Content-Range
+        # (bytes */length) for 416, Retry-After and WWW-Authenticate where given.
+        original = exc.get_response().headers
+        for name in ("Allow", "Content-Range", "Retry-After", "WWW-Authenticate"):
+            if original.get(name):
+                response.headers[name] = original[name]
         return response
 
     @app.errorhandler(sa.exc.OperationalError)

@@ -218,6 +218,10 @@ SCHEMAS: dict[str, Any] = {
                        "fixed_in": {"type": ["string", "null"]},
                        "fix_critical": {"type": "boolean"}, "draft": {"type": "boolean"},
                        "published_at": {"type": ["string", "null"]},
+                       "hold_release": {"type": ["string", "null"],
+                                        "description": "only in answers to the owning "
+                                                       "vendor's token: it may name a draft "
+                                                       "or scheduled release"},
                        "opened_at": {"type": "string"}, "updated_at": {"type": "string"},
                        "resolved_at": {"type": ["string", "null"]},
                        "url": {"type": "string"}, "support_url": {"type": ["string", "null"]},

@@ -210,13 +210,14 @@ def notices(product: str) -> Response:
 
 @bp.get("/products/<product>/notices/<notice_id>")
 def notice_detail(product: str, notice_id: str) -> Response:
-    """Public for published notices; a token of the owning vendor also sees drafts."""
+    """Public for published notices; a token of the owning vendor also sees drafts and
+    the safeguard hold (which may name a draft or scheduled release), never cached."""
     prod = get_product(db.session, product)
     actor = bearer_actor(optional=True)
     owner = actor is not None and actor.vendor_id == prod.vendor_id
     notice = get_notice(db.session, prod, notice_id, include_drafts=owner)
-    if notice.draft:
-        return json_response(notice_to_dict(notice, base_url()))  # never cached
+    if owner:
+        return json_response(notice_to_dict(notice, base_url(), vendor=True))
     return json_response(notice_to_dict(notice, base_url()),
                          cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True, row_version=notice.row_version)

@@ -141,7 +141,8 @@ def audit_view() -> Response:
 @token_required
 def create_notice_view(product: str) -> Response:
     notice = create_notice(db.session, _actor(), _own_product(product), json_body())
-    return json_response(notice_to_dict(notice, base_url()), 201, row_version=notice.row_version)
+    return json_response(notice_to_dict(notice, base_url(), vendor=True), 201,
+                         row_version=notice.row_version)
 
 
 @bp.patch("/products/<product>/notices/<notice_id>")
@@ -150,7 +151,8 @@ def update_notice_view(product: str, notice_id: str) -> Response:
     notice = get_notice(db.session, _own_product(product), notice_id, include_drafts=True)
     updated = update_notice(db.session, _actor(), notice, json_body(),
                             if_match=if_match_versions())
-    return json_response(notice_to_dict(updated, base_url()), row_version=updated.row_version)
+    return json_response(notice_to_dict(updated, base_url(), vendor=True),
+                         row_version=updated.row_version)
 
 
 def _stop_body(prod: Product) -> dict[str, object]:

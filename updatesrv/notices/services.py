@@ -326,7 +326,17 @@ def support_url(product: Product | Any) -> str | None:
     return None
 
 
-def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
+def notice_to_dict(notice: Notice, base_url: str, *, vendor: bool = False) -> dict[str, Any]:
+    """The notice as the public sees it; ``vendor=True`` (the owning vendor's API) adds
+    ``hold_release``, which names a release that may still be a draft or scheduled and so
+    never appears in a public answer, a feed, a mail or a webhook."""
+    body = _notice_dict(notice, base_url)
+    if vendor:
+        body["hold_release"] = notice.hold_release
+    return body
+
+
+def _notice_dict(notice: Notice, base_url: str) -> dict[str, Any]:
     product = notice.product
     return {
         "id": notice.public_id, "revision": notice.revision, "title": notice.title,
@@ -334,7 +344,7 @@ def notice_to_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "severity": notice.severity, "status": notice.status, "affected": notice.affected,
         "affected_text": affected_in_words(notice.affected), "platforms": notice.platforms,
         "channels": notice.channels, "fixed_in": notice.fixed_in,
-        "hold_release": notice.hold_release, "fix_critical": notice.fix_critical,
+        "fix_critical": notice.fix_critical,
         "draft": notice.draft, "published_at": rfc3339(notice.published_at),
         "opened_at": rfc3339(notice.opened_at), "updated_at": rfc3339(notice.updated_at),
         "resolved_at": rfc3339(notice.resolved_at),

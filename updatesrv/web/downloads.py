@@ -3,7 +3,8 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, send_file
+from flask import Blueprint, Response, current_app, request, send_file
+from werkzeug.http import parse_range_header
 
 from .. import runtime
 from ..db import db, utcnow
@@ -29,6 +30,7 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
     if accel:
         return _accel_redirect(str(accel), artifact, filename)
     # send_file answers Range and If-Range/If-None-Match, so clients can resume.
+    _ignore_unusable_range()
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=filename, conditional=True, etag=artifact.sha256,
                          max_age=31536000)
@@ -52,6 +54,17 @@ def _accel_redirect(prefix: str, artifact: Artifact, filename: str) -> Response:
     response.headers["Cache-Control"] = IMMUTABLE
     response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
     return response
+
+
+def _ignore_unusable_range() -> None:
+    """RFC 9110 (14.2): a Range header that does not parse, or asks for a unit other than
+    bytes, is ignored and the whole file is sent (200); Werkzeug would answer 416."""
+    value = request.environ.get("HTTP_RANGE")
+    if value is None:
+        return
+    parsed = parse_range_header(value)
+    if parsed is None or parsed.units != "bytes":
+        del request.environ["HTTP_RANGE"]
 
 
 def _b64(hex_digest: str) -> str:
