@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-postgres lint bench bench-fleet bench-topology clean
+.PHONY: run test test-postgres lint fuzz bench bench-fleet bench-topology clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -44,6 +44,11 @@ test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check updatesrv client tests benchmarks examples
 	$(BIN)/mypy
+
+## A bounded schemathesis run (FUZZ_SECONDS, default 120) over /api/v1/openapi.json against
+## a seeded server on loopback: fails on any 5xx or any answer the document does not describe.
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz/run_schemathesis.py
 
 ## Throughput of the check endpoint vs. a bare Flask route, under gunicorn, driven by wrk
 ## (Debian's wrk is installed when missing).

@@ -38,6 +38,14 @@ CHECK_SIGNATURE_TTL = 7 * 24 * 3600
 
 # Check statistics are buffered per process and written this often (seconds).
 STATS_FLUSH_INTERVAL = 5.0
+# At most this many distinct entries wait in memory per process (a long database stall);
+# beyond it new ones are counted as not recorded (stats endpoint: "unrecorded").
+STATS_BUFFER_LIMIT = 200_000
+# At most this many distinct installs are stored per product and day; the rest are counted.
+STATS_INSTALLS_PER_DAY = 1_000_000
+
+# Seconds a write waits for another transaction's lock before answering 503 + Retry-After.
+DB_LOCK_TIMEOUT = 30
 
 # Show the "demo data" banner on the demo product's pages.
 DEMO_BANNER = True

@@ -31,9 +31,18 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 PROBLEM = {"description": "Error", "content": {"application/problem+json": {
     "schema": _ref("Problem")}}}
-ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "404": PROBLEM, "409": PROBLEM}
+# 503 (with Retry-After): a write met a locked or unreachable database; nothing changed.
+ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "404": PROBLEM, "409": PROBLEM,
+          "503": PROBLEM}
+# What the API accepts, stated as strictly as it validates (versions: PEP 440, checked by
+# `packaging`; the pattern is a superset that rules out what can never parse).
+VERSION_TEXT = {"type": "string", "minLength": 1, "maxLength": 64,
+                "pattern": r"^\s*[vV]?[0-9]+(!?[0-9]+)?(\.[0-9]+|\.\*)*[-_.a-zA-Z0-9+]*\s*$"}
+PLATFORM_TEXT = {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$"}
+SLUG_TEXT = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"}
+INSTALL_ID_TEXT = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}
 PRODUCT = {"name": "product", "in": "path", "required": True, "schema": {"type": "string"}}
-VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
+VERSION = {"name": "version", "in": "path", "required": True, "schema": VERSION_TEXT,
            "description": "PEP 440 version; 2.0 and 2.0.0 name the same release"}
 NOTICE_ID = {"name": "notice_id", "in": "path", "required": True,
              "schema": {"type": "string", "example": "LEDG-2026-0007"}}
@@ -138,36 +147,40 @@ SCHEMAS: dict[str, Any] = {
                                "min_upgrade_from": {"type": ["string", "null"]},
                                "ramp": {"type": "array", "items": {"type": "object"}},
                                "artifacts": {"type": "array", "items": _ref("Artifact")}}},
-    "ReleaseCreate": {"type": "object", "required": ["version"],
+    "ReleaseCreate": {"type": "object", "required": ["version"], "additionalProperties": False,
                       "properties": {"rollout_percent": PERCENT,
                                     "min_upgrade_from": {"type": ["string", "null"]},
                                     "ramp": RAMP,
-                                    "version": {"type": "string"},
+                                    "version": VERSION_TEXT,
                                      "channel": {"type": "string"},
-                                     "notes": {"type": "string"},
+                                     "notes": {"type": "string", "maxLength": 100_000},
                                      "critical": {"type": "boolean"},
                                      "draft": {"type": "boolean"},
                                      "publish_at": {"type": "string", "format": "date-time"},
                                      "artifacts": {"type": "array",
                                                    "items": _ref("Artifact")}}},
-    "ReleasePatch": {"type": "object",
+    "ReleasePatch": {"type": "object", "additionalProperties": False,
                      "properties": {"rollout_percent": PERCENT,
                                     "paused": {"type": "boolean"},
                                     "min_upgrade_from": {"type": ["string", "null"]},
                                     "ramp": RAMP,
-                                    "notes": {"type": "string"},
+                                    "notes": {"type": "string", "maxLength": 100_000},
                                     "critical": {"type": "boolean"},
                                     "draft": {"const": False},
                                     "yanked": {"type": "boolean"},
-                                    "yank_reason": {"type": "string"},
+                                    "yank_reason": {"type": "string", "maxLength": 2000},
                                     "publish_at": {"type": ["string", "null"]}}},
     "Product": {"type": "object",
-                "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                "properties": {"slug": SLUG_TEXT,
+                               "name": {"type": "string", "minLength": 1, "maxLength": 200},
                                "channels": {"type": "array", "items": {"type": "string"}},
                                "minimum_supported_version": {"type": ["string", "null"]},
-                               "support_url": {"type": ["string", "null"]},
-                               "support_email": {"type": ["string", "null"]},
-                               "notice_prefix": {"type": "string"},
+                               "support_url": {"type": ["string", "null"], "maxLength": 500,
+                                               "pattern": "^https?://\\S+$"},
+                               "support_email": {"type": ["string", "null"], "maxLength": 254,
+                                                 "format": "email"},
+                               "notice_prefix": {"type": "string",
+                                                 "pattern": "^[A-Z][A-Z0-9]{0,11}$"},
                                "signing_keys": {"type": "array",
                                                 "items": {"type": "string"}},
                                "platforms": {
@@ -177,18 +190,21 @@ SCHEMAS: dict[str, Any] = {
                                        "id": {"type": "string"},
                                        "name": {"type": ["string", "null"]}}}}}},
     "NoticeWrite": {
-        "type": "object",
-        "properties": {"title": {"type": "string", "maxLength": 120},
-                       "summary": {"type": "string"},
-                       "details": {"type": "string", "description": "Markdown"},
-                       "workaround": {"type": "string", "description": "Markdown"},
+        "type": "object", "additionalProperties": False,
+        "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 120},
+                       "summary": {"type": "string", "maxLength": 2000},
+                       "details": {"type": "string", "description": "Markdown",
+                                   "maxLength": 50_000},
+                       "workaround": {"type": "string", "description": "Markdown",
+                                      "maxLength": 50_000},
                        "severity": {"enum": ["critical", "major", "minor", "info"]},
                        "status": {"enum": ["investigating", "confirmed", "workaround", "fixed",
                                            "withdrawn"]},
                        "affected": {"type": "string", "example": ">= 2.0, < 2.0.1",
+                                    "minLength": 1, "maxLength": 500,
                                     "description": "versions: a bare version (2.0.0), a "
                                                    "series (2.0.*) or PEP 440 clauses"},
-                       "platforms": {"type": "array", "items": {"type": "string"},
+                       "platforms": {"type": "array", "items": PLATFORM_TEXT,
                                      "description": "ids from the product's registry; "
                                                     "unknown ids are a 400 listing them"},
                        "channels": {"type": "array", "items": {"type": "string"}},
@@ -274,10 +290,12 @@ def _paths() -> dict[str, Any]:
         "/api/v1/products/{product}/check": {"get": {
             "summary": "Is there an update for this install, and which notices affect it?",
             "operationId": "check", "parameters": [
-                PRODUCT, _q("version", "installed PEP 440 version", True),
+                PRODUCT, _q("version", "installed PEP 440 version", True, VERSION_TEXT),
                 _q("channel", "default: the product's most stable channel"),
-                _q("platform", "e.g. windows-x86_64; without it only 'any' files count"),
-                _q("install_id", "opaque random id kept by the client"),
+                _q("platform", "e.g. windows-x86_64; without it only 'any' files count",
+                   schema=PLATFORM_TEXT),
+                _q("install_id", "opaque random id kept by the client",
+                   schema=INSTALL_ID_TEXT),
                 _q("shown", "notices the app displayed since its last check: "
                             "ID:REVISION,ID:REVISION (counted as 'shown' in the reach funnel)"),
                 {"name": "If-None-Match", "in": "header", "required": False,
@@ -327,7 +345,7 @@ def _paths() -> dict[str, Any]:
                      "requestBody": {"required": True, "content": {
                          "multipart/form-data": {"schema": {
                              "type": "object", "required": ["platform", "file"],
-                             "properties": {"platform": {"type": "string"},
+                             "properties": {"platform": PLATFORM_TEXT,
                                             "file": {"type": "string",
                                                      "contentMediaType":
                                                          "application/octet-stream"},
