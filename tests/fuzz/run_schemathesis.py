@@ -102,7 +102,8 @@ def main() -> int:
         if os.environ.get("FUZZ_SEED"):
             command += ["--seed", os.environ["FUZZ_SEED"]]
         try:
-            result = subprocess.run(command, timeout=seconds + 60, check=False,
+            # cwd: schemathesis keeps a cache folder where it runs; not in the checkout.
+            result = subprocess.run(command, timeout=seconds + 60, check=False, cwd=tmp,
                                     env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
             return result.returncode
         except subprocess.TimeoutExpired:

@@ -1,14 +1,14 @@
 """stats_unrecorded: what the statistics could not store (buffer full, per-day install cap)
 
-Revision ID: 0007_stats_unrecorded
-Revises: 0006_notice_drafts_platforms
+Revision ID: 0008_stats_unrecorded
+Revises: 0007_manifest_signatures
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_stats_unrecorded'
-down_revision = '0006_notice_drafts_platforms'
+revision = '0008_stats_unrecorded'
+down_revision = '0007_manifest_signatures'
 branch_labels = None
 depends_on = None
 
