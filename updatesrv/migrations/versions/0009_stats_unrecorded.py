@@ -1,14 +1,14 @@
 """stats_unrecorded: what the statistics could not store (buffer full, per-day install cap)
 
-Revision ID: 0008_stats_unrecorded
-Revises: 0007_manifest_signatures
+Revision ID: 0009_stats_unrecorded
+Revises: 0008_feeds
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_stats_unrecorded'
-down_revision = '0007_manifest_signatures'
+revision = '0009_stats_unrecorded'
+down_revision = '0008_feeds'
 branch_labels = None
 depends_on = None
 
