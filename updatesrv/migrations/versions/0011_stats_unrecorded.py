@@ -1,14 +1,14 @@
 """stats_unrecorded: what the statistics could not store (buffer full, per-day install cap)
 
-Revision ID: 0009_stats_unrecorded
-Revises: 0008_feeds
+Revision ID: 0011_stats_unrecorded
+Revises: 0010_row_versions
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_stats_unrecorded'
-down_revision = '0008_feeds'
+revision = '0011_stats_unrecorded'
+down_revision = '0010_row_versions'
 branch_labels = None
 depends_on = None
 
