@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-PRODUCT = {"name": "product", "in": "path", "required": True, "schema": {"type": "string"}}
-NOTICE_ID = {"name": "notice_id", "in": "path", "required": True,
-             "schema": {"type": "string", "example": "LEDG-2026-0007"}}
-SECURE: list[dict[str, list[str]]] = [{"bearer": []}]
-PROBLEM = {"description": "Error", "content": {"application/problem+json": {
-    "schema": {"$ref": "#/components/schemas/Problem"}}}}
+from .openapi_common import NOTICE_ID, PROBLEM, PRODUCT, SECURE
+from .openapi_common import json_body as _json
+
 ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "404": PROBLEM}
-
-
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
