@@ -65,6 +65,15 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         form.get_by_role("button", name="Upload").click()
         assert "Not a valid choice" in field_error(page, "up-platform")
         shot("2-platform-typo")
+        # An empty file (a build step that wrote nothing): refused, never publishable.
+        empty = tmp_path / "ledgerly-2.0.0-empty.msi"
+        empty.write_bytes(b"")
+        form = page.locator("form[data-upload]")
+        form.get_by_label("Platform").select_option("windows-x86_64")
+        form.get_by_label("File").set_input_files(str(empty))
+        form.get_by_role("button", name="Upload").click()
+        assert "empty" in field_error(page, "up-file")
+        shot("2b-empty-file")
         form = page.locator("form[data-upload]")
         form.get_by_label("Platform").select_option("windows-x86_64")
         form.get_by_label("File").set_input_files(str(installer))
