@@ -217,7 +217,8 @@ def notice_detail(product: str, notice_id: str) -> Response:
     owner = actor is not None and actor.vendor_id == prod.vendor_id
     notice = get_notice(db.session, prod, notice_id, include_drafts=owner)
     if owner:
-        return json_response(notice_to_dict(notice, base_url(), vendor=True))
+        return json_response(notice_to_dict(notice, base_url(), vendor=True),
+                             row_version=notice.row_version)
     return json_response(notice_to_dict(notice, base_url()),
                          cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True, row_version=notice.row_version)
