@@ -86,6 +86,10 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         page.goto(f"{base}/console/acme/p/ledgerly/notices/new")
         long_title = "Licence expired after renewal " + "x" * 270  # pasted by mistake
         page.get_by_label("Title").fill(long_title)
+        # The counter near the field says how much is too much before the vendor saves.
+        counter = page.locator("#title-count")
+        assert counter.is_visible()
+        assert counter.inner_text() == "300 of 120 characters: 180 too many"
         page.get_by_label("Status").select_option("workaround")
         page.get_by_label("Affected versions").fill("2.0.0")  # a bare version is fine
         page.get_by_label("Windows (64-bit)").check()
@@ -99,6 +103,7 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         assert page.get_by_label("Title").input_value() == long_title
         shot("3-no-severity-and-long-title")
         page.get_by_label("Title").fill("Licence expired after renewal")
+        assert page.locator("#title-count").is_hidden()  # far from the limit: no counter
         page.get_by_label("Severity").select_option("major")
         page.get_by_role("button", name="Save draft").click()
         assert "itself affected" in field_error(page, "fixed_in")
