@@ -90,6 +90,27 @@ def test_release_notes_from_a_stale_page_are_not_saved(owner: FlaskClient, api: 
     assert owner.post(url, data={"notes": "Plain save", "save": "1"}).status_code == 302
 
 
+def test_rollout_from_a_stale_page_is_not_saved(owner: FlaskClient, api: Api,
+                                                product: str) -> None:
+    publish(api, product, "1.0", rollout_percent=10)
+    url = f"{BASE}/releases/1.0"
+    opened = _loaded_version(owner.get(url).text, "ro-row_version")
+    # Meanwhile a colleague widens the rollout from CI.
+    assert api.patch("/api/v1/products/ledgerly/releases/1.0",
+                     json={"rollout_percent": 50}).status_code == 200
+    mine = {"ro-rollout_percent": "20", "ro-row_version": opened}
+    refused = owner.post(f"{url}/rollout", data=mine)
+    assert refused.status_code == 400
+    page = html.unescape(refused.text)
+    assert CONFLICT in page and "Saved now by someone else: 50" in page
+    assert api.get("/api/v1/products/ledgerly/releases/1.0").json["rollout_percent"] == 50
+    # Saving again from the conflict page replaces it, knowingly.
+    again = owner.post(f"{url}/rollout", data={
+        **mine, "ro-row_version": _loaded_version(refused.text, "ro-row_version")})
+    assert again.status_code == 302
+    assert api.get("/api/v1/products/ledgerly/releases/1.0").json["rollout_percent"] == 20
+
+
 def _new_key() -> str:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 

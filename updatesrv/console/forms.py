@@ -253,7 +253,7 @@ class MemberRoleForm(Form):
                        choices=[*ROLE_CHOICES, SelectChoice("remove", "Remove from vendor")])
 
 
-class RolloutForm(Form):
+class RolloutForm(EditForm):
     rollout_percent = IntegerField("Share of installs offered it (%)",
                                    validators=[DataRequired(message="Enter 0 to 100."),
                                                NumberRange(min=0, max=100)])

@@ -84,7 +84,7 @@ def _release_page(access: Any, prod: Product, release: Any, **forms_: Any) -> Vi
     yank = forms_.get("yank") or forms.YankForm(prefix="yank")
     rollout = forms_.get("rollout") or forms.RolloutForm(
         prefix="ro", rollout_percent=release.rollout_percent,
-        min_upgrade_from=release.min_upgrade_from)
+        min_upgrade_from=release.min_upgrade_from, row_version=release.row_version)
     history = list_events(db.session, access.vendor.id, object_type="release",
                           object_key=f"{prod.slug}/{release.version}", limit=100)
     status = max(form_status(f) for f in (edit, upload, external, yank, rollout))
@@ -162,8 +162,11 @@ def release_rollout(vendor: str, product: str, version: str) -> View:
             form.ramp.errors = [str(exc)]
         else:
             done = apply_form(form, lambda: releases.update_release(
-                db.session, access.actor, release, changes), "Rollout saved.",
-                release_url(vendor, product, version))
+                db.session, access.actor, release, changes, if_match=form.loaded_version()),
+                "Rollout saved.", release_url(vendor, product, version),
+                saved=lambda: ({"rollout_percent": release.rollout_percent,
+                                "min_upgrade_from": release.min_upgrade_from},
+                               release.row_version))
             if done is not None:
                 return done
     return _release_page(access, prod, release, rollout=form)
