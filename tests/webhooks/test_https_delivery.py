@@ -106,7 +106,7 @@ def test_https_delivery_refuses_a_certificate_for_another_name(tmp_path, monkeyp
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     receiver = TlsReceiver(cert, key)
     try:
-        with pytest.raises(WebhookFailed, match="doesn't match 'other.example'"):
+        with pytest.raises(WebhookFailed, match=r"doesn't match 'other\.example'"):
             post(f"https://localhost:{receiver.port}/hooks", new_secret(), "msg_tls2", b"{}",
                  allow_private=True, timeout=5, now=utcnow())
         assert receiver.requests == []
