@@ -140,3 +140,13 @@ def test_concurrent_release_patches_keep_every_field(app: Flask, api: Api,
     assert release.json["notes"] == "new notes" and release.json["critical"] is True
     assert release.json["rollout_percent"] == 40
     assert release.headers["ETag"].startswith('"4-')
+
+
+def test_a_malformed_if_match_is_a_precondition_that_matches_nothing(api, product):
+    """Found by schemathesis: a header that parses to a missing tag was a 500."""
+    from updatesrv.versioning import parse_if_match
+
+    assert parse_if_match([None, "", "3-abc"], False) == {3}  # type: ignore[list-item]
+    response = api.patch("/api/v1/products/ledgerly", json={"name": "X"},
+                         headers={"If-Match": 'W/""'})
+    assert response.status_code in (200, 412)

@@ -65,7 +65,8 @@ def deliveries_view(product: str) -> Response:
 @bp.post("/products/<product>/webhooks/deliveries/<delivery_id>/redeliver")
 @token_required
 def redeliver_view(product: str, delivery_id: str) -> Response:
-    if not delivery_id.isdigit():
-        raise InvalidInput("delivery id must be a number", field="delivery_id")
+    if not (delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) <= 18):
+        raise InvalidInput("delivery id must be a number (at most 18 digits)",
+                           field="delivery_id")
     redeliver(db.session, _actor(), _own_product(product), int(delivery_id))
     return json_response({"status": "queued"}, 202)
