@@ -11,6 +11,8 @@ from flask import Response, current_app, g, request
 from ..accounts.services import Actor, authenticate_token, token_actor
 from ..db import db
 from ..errors import InvalidInput, Unauthorized
+from ..products.models import Product
+from ..products.services import get_product
 from ..textinput import check_json_strings
 from ..versioning import etag as versioned_etag
 from ..versioning import parse_if_match
@@ -99,3 +101,14 @@ def token_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def current_actor() -> Actor:
+    """The vendor token's actor, set by ``token_required``."""
+    actor: Actor = g.actor
+    return actor
+
+
+def own_product(slug: str) -> Product:
+    """The product ``slug`` of the token's vendor (404 for anyone else's)."""
+    return get_product(db.session, slug, vendor_id=current_actor().vendor_id)

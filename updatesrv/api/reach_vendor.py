@@ -3,29 +3,21 @@ counts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, current_app
 
 from .. import runtime
-from ..accounts.services import Actor
 from ..db import db
 from ..notices.services import get_notice
 from ..outbox.services import delivery_counts
-from ..products.models import Product
-from ..products.services import get_product
 from ..reach.services import notice_reach
 from ..subscriptions.services import export_csv, subscriber_counts
-from .helpers import json_response, token_required
+from .helpers import current_actor, json_response, own_product, token_required
 
 bp = Blueprint("api_reach_vendor", __name__, url_prefix="/api/v1")
 
 
-def _actor() -> Actor:
-    actor: Actor = g.actor
-    return actor
-
-
-def _own_product(slug: str) -> Product:
-    return get_product(db.session, slug, vendor_id=_actor().vendor_id)
+_actor = current_actor
+_own_product = own_product
 
 
 @bp.get("/products/<product>/notices/<notice_id>/reach")

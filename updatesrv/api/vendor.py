@@ -2,17 +2,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from .. import runtime
-from ..accounts.services import Actor
 from ..audit.services import event_to_dict, list_events
 from ..db import db, utcnow
 from ..errors import InvalidInput
 from ..notices.services import create_notice, get_notice, notice_to_dict, update_notice
 from ..paging import bounded_int, offset_args
 from ..products.models import Product
-from ..products.services import create_product, get_product, product_to_dict, update_product
+from ..products.services import create_product, product_to_dict, update_product
 from ..releases.artifacts import (
     add_external_artifact,
     artifact_to_dict,
@@ -22,18 +21,21 @@ from ..releases.artifacts import (
 from ..releases.services import create_release, get_release, release_to_dict, update_release
 from ..rollouts.services import emergency_stops, set_emergency_stop
 from ..stats.services import active_installs, installs_by_version, unrecorded
-from .helpers import base_url, if_match_versions, json_body, json_response, token_required
+from .helpers import (
+    base_url,
+    current_actor,
+    if_match_versions,
+    json_body,
+    json_response,
+    own_product,
+    token_required,
+)
 
 bp = Blueprint("api_vendor", __name__, url_prefix="/api/v1")
 
 
-def _actor() -> Actor:
-    actor: Actor = g.actor
-    return actor
-
-
-def _own_product(slug: str) -> Product:
-    return get_product(db.session, slug, vendor_id=_actor().vendor_id)
+_actor = current_actor
+_own_product = own_product
 
 
 @bp.post("/products")

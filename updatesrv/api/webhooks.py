@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, current_app
 
-from ..accounts.services import Actor
 from ..db import db
 from ..errors import InvalidInput
-from ..products.models import Product
-from ..products.services import get_product
 from ..webhooks.services import (
     create_webhook,
     delete_webhook,
@@ -18,18 +15,13 @@ from ..webhooks.services import (
     redeliver,
     webhook_to_dict,
 )
-from .helpers import json_body, json_response, token_required
+from .helpers import current_actor, json_body, json_response, own_product, token_required
 
 bp = Blueprint("api_webhooks", __name__, url_prefix="/api/v1")
 
 
-def _actor() -> Actor:
-    actor: Actor = g.actor
-    return actor
-
-
-def _own_product(slug: str) -> Product:
-    return get_product(db.session, slug, vendor_id=_actor().vendor_id)
+_actor = current_actor
+_own_product = own_product
 
 
 @bp.post("/products/<product>/webhooks")
