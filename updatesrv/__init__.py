@@ -47,6 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINES"] = {"default": app.config["DATABASE_URL"]}
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
 
+    from .api.fastlane import install as install_check_fast_lane
+
+    install_check_fast_lane(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -103,7 +103,7 @@ def test_auto_halt_on_critical_notice(app, api, product):
 
 
 def test_scheduled_publish_changes_the_etag_on_time(app, api, product, monkeypatch):
-    import updatesrv.api.public as public
+    import updatesrv.api.check as public
 
     publish(api, product, "1.0")
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)

@@ -160,7 +160,7 @@ def test_an_external_artifact_manifest_is_verified(api, product):
 
 def test_a_cached_statement_is_re_dated_after_an_hour(api, product, client, server_key,
                                                       monkeypatch):
-    import updatesrv.api.public as public
+    import updatesrv.api.check as public
 
     publish(api, product, "1.1")
     first = statement_of(client.get(CHECK), server_key)

@@ -25,7 +25,12 @@ def base_url() -> str:
     if configured:
         return str(configured).rstrip("/")
     # request.host_url re-parses the whole URL; scheme and host are all we need.
-    return f"{request.scheme}://{request.host}{request.root_path}".rstrip("/")
+    return compose_base_url(request.scheme, request.host, request.root_path)
+
+
+def compose_base_url(scheme: str, host: str, root_path: str) -> str:
+    """The server's own URL as the request reached it (when BASE_URL is not configured)."""
+    return f"{scheme}://{host}{root_path}".rstrip("/")
 
 
 def json_body() -> dict[str, Any]:

@@ -1,114 +1,46 @@
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import replace
-
 from flask import Blueprint, Response, current_app, request
 
 from .. import runtime
 from ..db import db, utcnow
-from ..errors import InvalidInput, NotFound
+from ..errors import NotFound
 from ..notices.services import get_notice, notice_to_dict
 from ..paging import page_args
 from ..products.services import get_product
 from ..releases.services import get_release, release_to_dict, releases_page
-from ..trust.statements import sign_check
-from ..updates.catalog import CachedAnswer, Catalog
-from ..updates.decision import UpdateQuery, decide, in_rollout
-from ..updates.response import check_body, notice_body
-from ..versions import parse_platform, parse_version
-from .helpers import base_url, bearer_actor, encode_json, json_response
+from ..updates.catalog import Catalog
+from ..updates.decision import UpdateQuery, decide
+from ..updates.response import notice_body
+from ..versions import parse_version
+from .check import answer_check, catalog_of, channel_arg, platform_arg
+from .helpers import base_url, bearer_actor, json_response
 
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
-
-INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-SHOWN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}:[0-9]{1,9}$")
-MAX_SHOWN = 50
-
-
-def _shown() -> tuple[tuple[str, int], ...]:
-    """``shown=ID:REV,ID:REV``: notices the app displayed since its last check (the
-    client queues these acknowledgements and sends them with the next check)."""
-    raw = request.args.get("shown")
-    if not raw:
-        return ()
-    items = raw.split(",")
-    if len(items) > MAX_SHOWN or not all(SHOWN_RE.match(item) for item in items):
-        raise InvalidInput(f"shown must be up to {MAX_SHOWN} NOTICE-ID:REVISION pairs "
-                           "separated by commas", field="shown")
-    return tuple((i.rsplit(":", 1)[0], int(i.rsplit(":", 1)[1])) for i in items)
 MAX_PER_PAGE = 100
-# A cached signed statement is re-dated at least this often (and after a tenth of its TTL).
-RESIGN_AFTER = dt.timedelta(hours=1)
 
 
 def _catalog(product: str) -> Catalog:
-    catalog = runtime(current_app).catalogs.get(product)
-    if catalog is None:
-        # Naming the product lets clients tell "no such product" from a wrong server URL.
-        raise NotFound(f"no product {product!r}", product=product)
-    return catalog
+    return catalog_of(runtime(current_app).catalogs, product)
 
 
 def _channel(catalog: Catalog) -> str:
-    channel = request.args.get("channel") or catalog.channels[0]
-    if channel not in catalog.channels:
-        raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}; "
-                           f"got {channel!r}", field="channel")
-    return channel
+    return channel_arg(catalog, request.args)
 
 
 def _platform() -> str | None:
-    value = request.args.get("platform")
-    return parse_platform(value) if value else None
+    return platform_arg(request.args)
 
 
 @bp.get("/products/<product>/check")
 def check(product: str) -> Response:
-    version = parse_version(request.args.get("version"))
-    catalog = _catalog(product)
-    channel = _channel(catalog)
-    platform = _platform()
-    install_id = request.args.get("install_id") or None
-    if install_id is not None and not INSTALL_ID_RE.match(install_id):
-        raise InvalidInput("install_id must be 1-128 characters of letters, digits, '_', '.', "
-                           "':' or '-'", field="install_id")
-    now = utcnow()
-    base = base_url()
-    # Answers are cached per catalog (Balrog's approach): the key holds everything else the
-    # decision reads, so a hit is exactly what deciding again would produce.
-    interval = int(current_app.config["CHECK_INTERVAL"])
-    key = (*catalog.answer_key(version, channel, platform, install_id, base, now, in_rollout),
-           interval)
-    answer = catalog.answer_memo.get(key)
-    if answer is None:
-        decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
-                                      install_id=install_id, now=now), catalog)
-        answer = CachedAnswer(*encode_json(check_body(decision, catalog, channel, base,
-                                                      interval)))
-        catalog.remember_answer(key, answer)
-    rt = runtime(current_app)
-    if rt.keyring and (answer.signed is None or now >= answer.signed.resign_at):
-        # Signed once per cached answer and re-dated now and then, not per request.
-        ttl = dt.timedelta(seconds=int(current_app.config["CHECK_SIGNATURE_TTL"]))
-        answer = replace(answer, signed=sign_check(
-            rt.keyring, product=catalog.slug, version=str(version), channel=channel,
-            platform=platform, body=answer.payload, serial=catalog.revision, now=now, ttl=ttl,
-            resign_after=RESIGN_AFTER))
-        catalog.remember_answer(key, answer)
-    shown = _shown()
-    # Reach: which notices this answer told the install about (same selection as decide()).
-    told = (tuple(n.public_id for n in catalog.notices_for(version, channel, platform))
-            if install_id else ())
-    rt.recorder.record(catalog.product_id, str(version), channel, platform, install_id, now,
-                       told=told, shown=shown)
-    response = json_response(None, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
-                             conditional=True, encoded=(answer.payload, answer.etag))
-    if answer.signed is not None:
-        # On a 304 too: a freshly dated statement re-validates the client's cached body.
-        response.headers["Updatesrv-Statement"] = answer.signed.statement
-        response.headers["Updatesrv-Signature"] = answer.signed.signature
+    """Served by the WSGI fast lane (fastlane.py) for well-formed GETs; this view renders the
+    same answer for the rest (HEAD, invalid input as problem+json)."""
+    reply = answer_check(runtime(current_app), current_app.config, product, request.args,
+                         base_url(), request.headers.get("If-None-Match"))
+    response = Response(reply.body, status=reply.status, headers=reply.headers)
+    if reply.status == 304:
+        del response.headers["Content-Type"]
     return response
 
 

@@ -13,8 +13,8 @@ from ..products.services import get_product
 from ..ratelimit.services import client_key, hit
 from ..subscriptions.errors import MailDisabled
 from ..subscriptions.services import subscribe
+from .check import INSTALL_ID_RE
 from .helpers import base_url, json_body, json_response
-from .public import INSTALL_ID_RE
 
 bp = Blueprint("api_reach_public", __name__, url_prefix="/api/v1")
 

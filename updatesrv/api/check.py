@@ -1,0 +1,134 @@
+"""The check answer, free of Flask's request object: the Flask view and the WSGI fast lane
+(``fastlane.py``) both call ``answer_check``, so every rule of the check lives here once.
+
+Query arguments arrive as a plain mapping (first value of each name, as ``request.args``
+gives), the answer leaves as status, headers and bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.http import parse_etags, quote_etag
+
+from ..db import utcnow
+from ..errors import InvalidInput, NotFound
+from ..trust.statements import sign_check
+from ..updates.catalog import CachedAnswer, Catalog, CatalogCache
+from ..updates.decision import UpdateQuery, decide, in_rollout
+from ..updates.response import check_body
+from ..versions import parse_platform, parse_version
+from .helpers import encode_json
+
+if TYPE_CHECKING:
+    from .. import Runtime
+
+INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+SHOWN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}:[0-9]{1,9}$")
+MAX_SHOWN = 50
+# A cached signed statement is re-dated at least this often (and after a tenth of its TTL).
+RESIGN_AFTER = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class CheckReply:
+    status: int
+    body: bytes
+    # Without Content-Length: the fast lane adds it, werkzeug computes it for the view.
+    headers: list[tuple[str, str]]
+
+
+def catalog_of(catalogs: CatalogCache, product: str) -> Catalog:
+    catalog = catalogs.get(product)
+    if catalog is None:
+        # Naming the product lets clients tell "no such product" from a wrong server URL.
+        raise NotFound(f"no product {product!r}", product=product)
+    return catalog
+
+
+def channel_arg(catalog: Catalog, args: Mapping[str, str]) -> str:
+    channel = args.get("channel") or catalog.channels[0]
+    if channel not in catalog.channels:
+        raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}; "
+                           f"got {channel!r}", field="channel")
+    return channel
+
+
+def platform_arg(args: Mapping[str, str]) -> str | None:
+    value = args.get("platform")
+    return parse_platform(value) if value else None
+
+
+def install_id_arg(args: Mapping[str, str]) -> str | None:
+    install_id = args.get("install_id") or None
+    if install_id is not None and not INSTALL_ID_RE.match(install_id):
+        raise InvalidInput("install_id must be 1-128 characters of letters, digits, '_', '.', "
+                           "':' or '-'", field="install_id")
+    return install_id
+
+
+def shown_arg(args: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    """``shown=ID:REV,ID:REV``: notices the app displayed since its last check (the
+    client queues these acknowledgements and sends them with the next check)."""
+    raw = args.get("shown")
+    if not raw:
+        return ()
+    items = raw.split(",")
+    if len(items) > MAX_SHOWN or not all(SHOWN_RE.match(item) for item in items):
+        raise InvalidInput(f"shown must be up to {MAX_SHOWN} NOTICE-ID:REVISION pairs "
+                           "separated by commas", field="shown")
+    return tuple((i.rsplit(":", 1)[0], int(i.rsplit(":", 1)[1])) for i in items)
+
+
+def answer_check(rt: Runtime, config: Mapping[str, Any], product: str,
+                 args: Mapping[str, str], base: str, if_none_match: str | None) -> CheckReply:
+    """Validates the query, decides (or takes the cached answer), signs once per cached
+    answer, records the check, and renders status and headers (304 on a matching ETag).
+    Raises InvalidInput / NotFound before anything is recorded."""
+    version = parse_version(args.get("version"))
+    catalog = catalog_of(rt.catalogs, product)
+    channel = channel_arg(catalog, args)
+    platform = platform_arg(args)
+    install_id = install_id_arg(args)
+    shown = shown_arg(args)
+    now = utcnow()
+    # Answers are cached per catalog (Balrog's approach): the key holds everything else the
+    # decision reads, so a hit is exactly what deciding again would produce.
+    interval = int(config["CHECK_INTERVAL"])
+    key = (*catalog.answer_key(version, channel, platform, install_id, base, now, in_rollout),
+           interval)
+    answer = catalog.answer_memo.get(key)
+    if answer is None:
+        decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
+                                      install_id=install_id, now=now), catalog)
+        answer = CachedAnswer(*encode_json(check_body(decision, catalog, channel, base,
+                                                      interval)))
+        catalog.remember_answer(key, answer)
+    if rt.keyring and (answer.signed is None or now >= answer.signed.resign_at):
+        # Signed once per cached answer and re-dated now and then, not per request.
+        ttl = dt.timedelta(seconds=int(config["CHECK_SIGNATURE_TTL"]))
+        answer = replace(answer, signed=sign_check(
+            rt.keyring, product=catalog.slug, version=str(version), channel=channel,
+            platform=platform, body=answer.payload, serial=catalog.revision, now=now, ttl=ttl,
+            resign_after=RESIGN_AFTER))
+        catalog.remember_answer(key, answer)
+    # Reach: which notices this answer told the install about (same selection as decide()).
+    told = (tuple(n.public_id for n in catalog.notices_for(version, channel, platform))
+            if install_id else ())
+    rt.recorder.record(catalog.product_id, str(version), channel, platform, install_id, now,
+                       told=told, shown=shown)
+    not_modified = bool(if_none_match) and parse_etags(if_none_match).contains_weak(
+        answer.etag)
+    headers = [("Cache-Control", f"public, max-age={int(config['CHECK_MAX_AGE'])}"),
+               ("ETag", quote_etag(answer.etag)), ("X-Content-Type-Options", "nosniff")]
+    if not not_modified:
+        headers.insert(0, ("Content-Type", "application/json"))
+    if answer.signed is not None:
+        # On a 304 too: a freshly dated statement re-validates the client's cached body.
+        headers += [("Updatesrv-Statement", answer.signed.statement),
+                    ("Updatesrv-Signature", answer.signed.signature)]
+    return CheckReply(304, b"", headers) if not_modified else CheckReply(
+        200, answer.payload, headers)

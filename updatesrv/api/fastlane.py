@@ -1,0 +1,89 @@
+"""The check's fast lane: a WSGI layer in front of Flask that answers well-formed
+``GET /api/v1/products/<slug>/check`` requests itself.
+
+The check is the one request every install sends, and most of a Flask request's cost is the
+machinery around the view (request and app contexts, URL matching, hooks, the Response
+object), more than the decision itself, which is cached per catalog. The lane calls the very
+function the Flask view calls (``check.answer_check``), so no rule is written twice; it only
+skips the plumbing the check does not use (no session, no cookies, no CSRF, no database
+session: the catalog cache and the statistics recorder hold their own connections).
+
+Anything else takes the Flask route: other paths and methods, and every request the lane
+cannot answer with a 200 or a 304 (invalid input, unknown product, an untrusted Host, an
+unexpected error). The view then raises the same error and renders it as problem+json, so
+errors look exactly as everywhere else in the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from werkzeug.wsgi import get_host
+
+from .check import answer_check
+from .helpers import compose_base_url
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .. import Runtime
+
+# Product slugs are lowercase letters, digits and dashes; anything else goes to Flask.
+CHECK_PATH = re.compile(r"/api/v1/products/([a-z0-9][a-z0-9-]{0,79})/check")
+STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}
+
+
+def query_args(environ: WSGIEnvironment) -> dict[str, str]:
+    """The query as ``request.args.get`` reads it: the first value of each name, decoded as
+    werkzeug decodes it (raises UnicodeDecodeError where werkzeug would fail too)."""
+    query = environ.get("QUERY_STRING", "").encode("latin1").decode()
+    args: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote"):
+        args.setdefault(name, value)
+    return args
+
+
+class CheckFastLane:
+    def __init__(self, app: Flask, next_app: WSGIApplication) -> None:
+        self.app = app
+        self.next_app = next_app
+
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        match = (CHECK_PATH.fullmatch(environ.get("PATH_INFO", ""))
+                 if environ.get("REQUEST_METHOD") == "GET" else None)
+        if match is None:
+            return self.next_app(environ, start_response)
+        try:
+            status, headers, body = self._answer(match[1], environ)
+        except Exception:  # the Flask route answers it: problem+json, and logged
+            return self.next_app(environ, start_response)
+        start_response(STATUS_LINES[status], headers)
+        return [body]
+
+    def _answer(self, product: str, environ: WSGIEnvironment,
+                ) -> tuple[int, list[tuple[str, str]], bytes]:
+        config = self.app.config
+        host = get_host(environ, config["TRUSTED_HOSTS"])  # raises for an untrusted Host
+        configured = config.get("BASE_URL")
+        base = (str(configured).rstrip("/") if configured else compose_base_url(
+            environ["wsgi.url_scheme"], host,
+            environ.get("SCRIPT_NAME", "").encode("latin1").decode(errors="replace")
+            .rstrip("/")))
+        runtime: Runtime = self.app.extensions["updatesrv"]
+        reply = answer_check(runtime, config, product, query_args(environ), base,
+                             environ.get("HTTP_IF_NONE_MATCH"))
+        headers = reply.headers
+        if reply.status == 200:
+            headers = [*headers, ("Content-Length", str(len(reply.body)))]
+        return reply.status, headers, reply.body
+
+
+def install(app: Flask) -> None:
+    """Puts the lane in front of the app's WSGI callable (inside ProxyFix, if any, so the
+    scheme and address it sees are already the client's)."""
+    lane: Any = CheckFastLane(app, app.wsgi_app)
+    app.wsgi_app = lane  # type: ignore[method-assign]
