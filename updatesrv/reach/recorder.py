@@ -18,6 +18,8 @@ from ..db import upsert
 from ..notices.models import Notice
 from .models import NoticeReach
 
+# Install hashes per query when looking up the reach rows of the installs that checked.
+MOVED_CHUNK = 500
 # (product_id, notice public id, install hash)
 NoticeKey = tuple[int, str, str]
 
@@ -90,20 +92,7 @@ def write(session: Session, told: dict[NoticeKey, dt.datetime],
                                    table.c.install_hash == sa.bindparam("h"),
                                    table.c.shown_at.is_(None))
             .values(shown_at=sa.bindparam("t")), shown_params)
-    moved_params = []
-    specs: dict[str, SpecifierSet] = {}
-    by_product: dict[int, list[tuple[int, str]]] = {}
-    for (pid, _pub), (nid, affected) in notices.items():
-        by_product.setdefault(pid, []).append((nid, affected))
-    for (pid, install_hash), (at, version_text) in checks.items():
-        try:
-            version = Version(version_text)
-        except InvalidVersion:
-            continue
-        for nid, affected in by_product.get(pid, ()):
-            spec = specs.get(affected) or specs.setdefault(affected, SpecifierSet(affected))
-            if not spec.contains(version, prereleases=True):
-                moved_params.append({"n": nid, "h": install_hash, "t": at})
+    moved_params = _moved(session, table, notices, checks)
     if moved_params:
         session.execute(
             sa.update(table).where(table.c.notice_id == sa.bindparam("n"),
@@ -111,3 +100,37 @@ def write(session: Session, told: dict[NoticeKey, dt.datetime],
                                    table.c.moved_at.is_(None),
                                    table.c.told_at < sa.bindparam("t"))
             .values(moved_at=sa.bindparam("t")), moved_params)
+
+
+def _moved(session: Session, table: Any, notices: dict[tuple[int, str], tuple[int, str]],
+           checks: dict[tuple[int, str], tuple[dt.datetime, str]]) -> list[dict[str, Any]]:
+    """(notice, install) pairs whose install now checks with a version the notice does not
+    affect. Only the installs' own reach rows are read (index on install_hash), so the cost
+    follows the notices that told them, not every notice of the product."""
+    affected_by_id = {nid: (pid, affected) for (pid, _pub), (nid, affected) in notices.items()}
+    versions: dict[str, Version | None] = {}
+    specs: dict[str, SpecifierSet] = {}
+    moved: list[dict[str, Any]] = []
+    hashes = sorted({install_hash for _pid, install_hash in checks})
+    for start in range(0, len(hashes), MOVED_CHUNK):
+        chunk = hashes[start:start + MOVED_CHUNK]
+        pairs = session.execute(
+            sa.select(table.c.notice_id, table.c.install_hash)
+            .where(table.c.install_hash.in_(chunk), table.c.moved_at.is_(None))).all()
+        for nid, install_hash in pairs:
+            found = affected_by_id.get(nid)
+            checked = found and checks.get((found[0], install_hash))
+            if not found or not checked:
+                continue
+            at, version_text = checked
+            if version_text not in versions:
+                try:
+                    versions[version_text] = Version(version_text)
+                except InvalidVersion:
+                    versions[version_text] = None
+            version = versions[version_text]
+            affected = found[1]
+            spec = specs.get(affected) or specs.setdefault(affected, SpecifierSet(affected))
+            if version is not None and not spec.contains(version, prereleases=True):
+                moved.append({"n": nid, "h": install_hash, "t": at})
+    return moved
