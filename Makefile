@@ -56,7 +56,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python benchmarks/pages_bench.py
 	$(BIN)/python benchmarks/check_bench.py
-	$(BIN)/python benchmarks/signing_cost.py
+	$(BIN)/python benchmarks/app_cost.py
 
 ## 10,000 simulated installs through the real client against a real server: reach truth vs. the API.
 bench-fleet: $(STAMP)

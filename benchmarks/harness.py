@@ -48,6 +48,10 @@ class WrkResult:
     requests: int
     non_2xx_3xx: int
     socket_errors: int
+    # CPU the server's processes spent per answered request (set by the caller that knows
+    # the server: see server_cpu_seconds). Unlike req/s it barely moves when other
+    # programs share the machine, so ratios of it stay readable on a busy one.
+    server_cpu_us: float = float("nan")
 
 
 def ensure_wrk() -> str:
@@ -117,6 +121,27 @@ def run_wrk(wrk: str, url: str, seconds: float, script: Path, *, connections: in
     return WrkResult(rps=float(found.group(1)), p50_ms=pct("50"), p99_ms=pct("99"),
                      requests=int(total.group(1)),
                      non_2xx_3xx=int(bad.group(1)) if bad else 0, socket_errors=socket_errors)
+
+
+def server_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """User + system CPU of a server started by ``start`` and every process of its session
+    (gunicorn's master and workers), from /proc; nan where /proc is missing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        entries = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return float("nan")
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        # After the command name: state ppid pgrp session ... utime(11) stime(12).
+        if int(fields[3]) == process.pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def start(cmd: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
