@@ -156,9 +156,45 @@ def test_right_to_left_and_accented_text(tk_root, live_server, api, product, tmp
                    "Öffnen Sie Einstellungen / Drucken", "« Aperçu » puis réessayez — ça",
                    "מחקו את הקובץ print.cache ונסו שוב"):
         assert phrase in shown
-    rtl = " ".join(ranges(dialog.body.text, "rtl"))
-    assert "مرحبا" in rtl and "מחקו" in rtl and "Öffnen" not in rtl
+    # Drawn in display order (Tk 8.6 would draw the logical order left to right), Arabic
+    # letters joined: مرحبا is alef final, beh medial, hah initial, reh final, meem initial.
+    text = dialog.body.text
+    rtl = " ".join(ranges(text, "rtl"))
+    assert "בוש וסנו print.cache ץבוקה תא וקחמ" in rtl and "Öffnen" not in rtl
+    assert "ןוכדע ירחא תלשכנ הספדה" in rtl  # the title line too
+    assert "\uFE8E\uFE92\uFEA3\uFEAE\uFEE3" in rtl and "مرحبا" not in rtl
+    assert_laid_out_lines_fit(dialog.body)
     screenshot(dialog, "notice-rtl-accents", tmp_path / "screenshots")
+
+    # Narrower: the paragraphs are laid out again in more lines, still in display order.
+    lines_before = count(text, "1.0", "end", "lines")
+    dialog.geometry("230x560")
+    pump_until(tk_root, lambda: count(text, "1.0", "end", "lines") > lines_before)
+    assert_laid_out_lines_fit(dialog.body)
+    assert dialog.body.content() == shown
+    screenshot(dialog, "notice-rtl-narrow", tmp_path / "screenshots")
+
+    # Copying gives the text as written (logical order, unjoined letters), not as drawn.
+    text.tag_add("sel", "1.0", "end-1c")
+    text.event_generate("<<Copy>>")
+    assert text.clipboard_get() == shown
+
+
+def count(text: tk.Text, start: str, end: str, what: str) -> int:
+    found = text.count(start, end, what)  # None for zero
+    return int(found[0]) if found else 0
+
+
+def assert_laid_out_lines_fit(body) -> None:  # type: ignore[no-untyped-def]
+    """Tk must not wrap a laid-out right-to-left line again: each text line is one
+    display line."""
+    text = body.text
+    text.update_idletasks()
+    for paragraph in body._bidi.paragraphs:
+        start, end = text.index(paragraph.start), text.index(paragraph.end)
+        logical_lines = count(text, start, end, "lines") + 1
+        display_lines = count(text, start, end, "displaylines") + 1
+        assert display_lines == logical_lines, paragraph.logical
 
 
 def test_banner_critical_stays_minor_dismissable(tk_root, live_server, api, product,

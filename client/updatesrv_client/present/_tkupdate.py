@@ -12,7 +12,8 @@ from typing import Any
 
 from .._client import UpdateClient
 from .._models import CheckResult, Update
-from ._tkwidgets import Background, Dialog, human_size, one_line, reason
+from ._tkwidgets import Dialog, human_size, one_line, reason
+from ._tkwork import Background
 
 log = logging.getLogger("updatesrv_client")
 

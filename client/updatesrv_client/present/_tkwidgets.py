@@ -3,10 +3,7 @@ selectable rich text area that draws Markdown, and work off the Tk thread."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
-import threading
 import tkinter as tk
 import tkinter.font as tkfont
 import webbrowser
@@ -15,6 +12,8 @@ from tkinter import ttk
 from typing import Any
 
 from ..errors import UpdateCheckError
+from ._tkbidi import BidiLayout, Item
+from .bidi import has_rtl
 from .text import Block, Span, clean, is_rtl, parse, safe_link
 
 log = logging.getLogger("updatesrv_client")
@@ -107,6 +106,9 @@ class RichText(ttk.Frame):
         t.bind("<Shift-Tab>", lambda e: self._move_focus(forward=False))
         t.bind("<ISO_Left_Tab>", lambda e: self._move_focus(forward=False))
         t.bind("<Control-a>", self._select_all)
+        t.bind("<<Copy>>", self._copy)
+        self._indent = indent
+        self._bidi = BidiLayout(t, self._font_for, self._margin_for)
 
     def _move_focus(self, forward: bool) -> str:
         target = self.text.tk_focusNext() if forward else self.text.tk_focusPrev()
@@ -117,6 +119,27 @@ class RichText(ttk.Frame):
     def _select_all(self, event: tk.Event[Any]) -> str:
         self.text.tag_add("sel", "1.0", "end-1c")
         return "break"
+
+    def _copy(self, event: tk.Event[Any]) -> str:
+        """Copies what is selected as it was written: right-to-left paragraphs are drawn
+        in display order but copied in logical order (see _tkbidi)."""
+        if self.text.tag_ranges("sel"):
+            self.text.clipboard_clear()
+            self.text.clipboard_append(self._bidi.logical_text("sel.first", "sel.last"))
+        return "break"
+
+    def _font_for(self, tags: tuple[str, ...]) -> tkfont.Font:
+        """The font Tk draws characters with these tags in (later tags win, as in Tk)."""
+        for tag, font in (("link", self.fonts.link), ("title", self.fonts.title),
+                          ("heading", self.fonts.heading), ("code", self.fonts.code),
+                          ("italic", self.fonts.italic), ("bold", self.fonts.bold)):
+            if tag in tags:
+                return font
+        return self.fonts.body
+
+    def _margin_for(self, tags: tuple[str, ...]) -> int:
+        depth = max((int(tag[5:]) for tag in tags if tag.startswith("depth")), default=0)
+        return self._indent * depth
 
     # -- links --------------------------------------------------------------------------
 
@@ -142,20 +165,33 @@ class RichText(ttk.Frame):
     # -- content ------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self._bidi.clear()
         self.text.configure(state="normal")
         self.text.delete("1.0", "end")
         self.text.configure(state="disabled")
         self._links.clear()
 
-    def add(self, text: str, *tags: str, link: str | None = None) -> None:
-        tags_list = list(tags)
+    def _link_tags(self, link: str | None) -> list[str]:
         url = safe_link(link)
-        if url:
-            name = f"href{len(self._links)}"
-            self._links[name] = url
-            tags_list += ["link", name]
+        if not url:
+            return []
+        name = f"href{len(self._links)}"
+        self._links[name] = url
+        return ["link", name]
+
+    def add(self, text: str, *tags: str, link: str | None = None) -> None:
+        all_tags = (*tags, *self._link_tags(link))
+        text = clean(text)
+        if has_rtl(text):
+            # Tk would draw it in logical order: laid out in display order instead, and
+            # right-aligned when it starts a line in a right-to-left script.
+            body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
+            rtl = is_rtl(body) and self.text.compare("end-1c", "==", "end-1c linestart")
+            line_tags = (*all_tags, "rtl") if rtl else all_tags
+            self._bidi.add([(ch, line_tags) for ch in body], rtl=rtl)
+            text, all_tags = newline, line_tags
         self.text.configure(state="normal")
-        self.text.insert("end", clean(text), tuple(tags_list))
+        self.text.insert("end", text, all_tags)
         self.text.configure(state="disabled")
 
     def add_widget(self, widget: tk.Widget) -> None:
@@ -190,13 +226,18 @@ class RichText(ttk.Frame):
             return
         if block.kind == "heading":
             extra.append("bold")
+        if has_rtl(block.text):
+            self._bidi.add(self._items(block, (*extra, *tags)), rtl="rtl" in extra)
+            self.add("\n", *extra, *tags)
+            return
         if block.marker:
             self.add(block.marker + " ", *extra, *tags)
         for span in block.spans:
             self._add_span(span, (*extra, *tags))
         self.add("\n", *extra, *tags)
 
-    def _add_span(self, span: Span, tags: tuple[str, ...]) -> None:
+    @staticmethod
+    def _style(span: Span, tags: tuple[str, ...]) -> list[str]:
         style = [*tags]
         if span.code:
             style.append("code")
@@ -204,84 +245,23 @@ class RichText(ttk.Frame):
             style.append("bold")
         elif span.italic:
             style.append("italic")
-        self.add(span.text, *style, link=span.link)
+        return style
+
+    def _add_span(self, span: Span, tags: tuple[str, ...]) -> None:
+        self.add(span.text, *self._style(span, tags), link=span.link)
+
+    def _items(self, block: Block, tags: tuple[str, ...]) -> list[Item]:
+        """The block's characters, each with the tags it is drawn with (for _tkbidi)."""
+        items: list[Item] = [(ch, tags) for ch in (block.marker + " " if block.marker else "")]
+        for span in block.spans:
+            span_tags = (*self._style(span, tags), *self._link_tags(span.link))
+            items += [(ch, span_tags) for ch in clean(span.text)]
+        return items
 
     def content(self) -> str:
-        """Everything shown, as text (what Ctrl+A, Ctrl+C would copy)."""
-        return self.text.get("1.0", "end-1c")
-
-
-def _run_work(work: Callable[[Callable[[Any], None]], Any],
-              results: queue.SimpleQueue[tuple[str, Any]], stop: threading.Event) -> None:
-    def report(value: Any) -> None:
-        if stop.is_set():
-            raise Cancelled
-        results.put(("progress", value))
-
-    try:
-        results.put(("done", work(report)))
-    except BaseException as exc:  # handed to on_done; never kills the app
-        results.put(("error", exc))
-
-
-class Cancelled(Exception):
-    """Raised inside background work when its dialog was closed (from ``report``)."""
-
-
-class Background:
-    """Runs ``work(report)`` on a thread and hands its result (or exception) and whatever it
-    passes to ``report`` back on the Tk thread: Tk must only ever be touched from its own
-    thread. ``work`` must not hold Tk objects either: the thread would then drop the last
-    reference to a window, and Tcl objects freed on another thread abort the process."""
-
-    def __init__(self, widget: tk.Misc, work: Callable[[Callable[[Any], None]], Any],
-                 on_done: Callable[[Any, BaseException | None], None],
-                 on_progress: Callable[[Any], None] | None = None) -> None:
-        self.widget = widget
-        self.on_done = on_done
-        self.on_progress = on_progress
-        self.finished = False
-        self._stop = threading.Event()
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-        self._after: str | None = None
-        threading.Thread(target=_run_work, args=(work, self._queue, self._stop),
-                         name="updatesrv-client", daemon=True).start()
-        self._poll()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._stop.is_set()
-
-    def cancel(self) -> None:
-        self._stop.set()
-        if self._after is not None:
-            with contextlib.suppress(tk.TclError):
-                self.widget.after_cancel(self._after)
-            self._after = None
-
-    def _poll(self) -> None:
-        self._after = None
-        if self.cancelled:
-            return
-        try:
-            if not self.widget.winfo_exists():
-                return
-        except tk.TclError:
-            return
-        while True:
-            try:
-                kind, value = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if kind == "progress":
-                if self.on_progress is not None:
-                    self.on_progress(value)
-                continue
-            self.finished = True
-            self.on_done(value if kind == "done" else None,
-                         value if kind == "error" else None)
-            return
-        self._after = self.widget.after(40, self._poll)
+        """Everything shown, as text (what Ctrl+A, Ctrl+C would copy): right-to-left
+        paragraphs in logical order."""
+        return self._bidi.logical_text("1.0", "end-1c")
 
 
 def one_line(text: str) -> str:

@@ -23,13 +23,14 @@ from ..errors import UpdateCheckError
 from ._tkupdate import UpdateDialog
 from ._tkwidgets import (
     SEVERITY_WORD,
-    Background,
     Dialog,
     Fonts,
     one_line,
     reason,
     severity_colours,
 )
+from ._tkwork import Background
+from .bidi import visual
 
 __all__ = ["NoticeBanner", "NoticeDialog", "UpdateDialog", "show_startup_notices"]
 
@@ -219,7 +220,10 @@ class NoticeBanner(tk.Frame):
                 f"{one_line(first[0].title)}" if first else "")
         if len(self.notices) > 1:
             text += f"  (and {len(self.notices) - 1} more)"
-        self.label = tk.Label(self, text=text, background=background, foreground=foreground,
+        # Tk draws characters in the order given: a Hebrew or Arabic title is put in display
+        # order (and Arabic letters joined) first.
+        self.label = tk.Label(self, text=visual(text), background=background,
+                              foreground=foreground,
                               font=self.fonts.bold, anchor="w", justify="left")
         self.label.bind("<Configure>", lambda e: e.widget.configure(
             wraplength=max(e.width - 10, 100)))
