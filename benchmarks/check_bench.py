@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -49,6 +50,9 @@ from harness import (
 )
 
 MODES = ("keep-alive", "close")
+# The servers flush check statistics every second here (5 s by default) so that each row's
+# flush can be waited for and counted in that row.
+FLUSH_INTERVAL = 1
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,9 @@ def measure(row_list: list[Row], bases: dict[str, str], seconds: float, rounds: 
                 cpu_before = server_cpu_seconds(servers[row.server])
                 result = run_wrk(wrk, urls[row.name], seconds, scripts[(row.name, mode)],
                                  connections=connections)
+                # The statistics this row buffered are written before the next row starts,
+                # so each row pays for its own flush (and not the row after it).
+                time.sleep(FLUSH_INTERVAL + 0.5)
                 cpu = server_cpu_seconds(servers[row.server]) - cpu_before
                 result = replace(result, server_cpu_us=cpu / max(result.requests, 1) * 1e6)
                 if result.non_2xx_3xx or result.socket_errors:
@@ -215,7 +222,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="updatesrv-bench-"))
     seed(workdir)
     env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir),
-           "UPDATESRV_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+           "UPDATESRV_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT),
+           "UPDATESRV_STATS_FLUSH_INTERVAL": str(FLUSH_INTERVAL)}
     common = ["--workers", str(args.workers), "--worker-class", args.worker_class]
     ports = {"updatesrv": free_port(), "bare": free_port(), "unsigned": free_port()}
     servers = {
