@@ -45,14 +45,16 @@ def _ranges(specifier: SpecifierSet, fixed_in: str | None) -> list[dict[str, Any
 
 
 def notice_to_osv(notice: Notice, base_url: str,
-                  published_versions: Iterable[str] = ()) -> dict[str, Any]:
+                  published_versions: Iterable[tuple[str, Version]] = ()) -> dict[str, Any]:
+    """``published_versions``: (text, parsed) pairs, parsed once for a whole export."""
     product = notice.product
     plain = notice_to_dict(notice, base_url)
     specifier = SpecifierSet(notice.affected)
     affected: dict[str, Any] = {
         "package": {"ecosystem": ECOSYSTEM, "name": product.slug},
-        "versions": sorted((v for v in published_versions
-                            if specifier.contains(v, prereleases=True)), key=Version),
+        "versions": [text for text, _version in sorted(
+            ((text, version) for text, version in published_versions
+             if specifier.contains(version, prereleases=True)), key=lambda pair: pair[1])],
         "ecosystem_specific": {"platforms": notice.platforms, "channels": notice.channels},
         "database_specific": {"affected_specifier": notice.affected},
     }

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from packaging.version import Version
 
 from .. import runtime
 from ..api.helpers import base_url, json_response
@@ -191,9 +192,9 @@ def notice_page(product: str, notice_id: str) -> str:
                            support=support_url(prod))
 
 
-def _published_versions(prod: Product) -> list[str]:
+def _published_versions(prod: Product) -> list[tuple[str, Version]]:
     now = utcnow()
-    return [r.version_text for r in _catalog(prod).releases if r.visible_at(now)]
+    return [(r.version_text, r.version) for r in _catalog(prod).releases if r.visible_at(now)]
 
 
 @bp.get("/p/<product>/known-issues/<notice_id>.osv.json")
