@@ -65,3 +65,25 @@ def test_wrap_keeps_every_character_and_breaks_overlong_words():
 
 def test_has_rtl():
     assert has_rtl("Öffnen שלום") and has_rtl("مرحبا") and not has_rtl("Öffnen 123 «ça»")
+
+
+def test_a_hostile_endless_word_wraps_in_linear_time():
+    """Counted, not timed: a 100,000-letter word costs a few measurements per letter."""
+    calls = 0
+
+    def measure(items):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return len(items)
+
+    text = "שלום " + "א" * 100_000 + " סוף"
+    lines = wrap([(c, None) for c in text], 60, measure)
+    assert all(len(line) <= 60 for line in lines)
+    joined = "".join(c for line in lines for c, _ in line)
+    assert joined.replace(" ", "") == text.replace(" ", "")  # only break spaces dropped
+    assert calls < 3 * len(text)
+
+
+def test_currency_and_percent_signs_stay_with_their_numbers():
+    assert drawn("הנחה 20% היום") == "םויה 20% החנה"
+    assert drawn("מחיר $5") == "$5 ריחמ"

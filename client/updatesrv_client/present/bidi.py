@@ -129,14 +129,17 @@ def _resolved_types(chars: str, base: int) -> list[str]:
             types[i] = "EN"
         elif types[i] == "CS" and before == after and before in ("EN", "AN"):
             types[i] = before
-    for i, t in enumerate(types):  # W5: currency and percent signs join their numbers
-        if t == "ET":
-            j = i
-            while j < len(types) and types[j] == "ET":
-                j += 1
-            if (i and types[i - 1] == "EN") or (j < len(types) and types[j] == "EN"):
-                for k in range(i, j):
-                    types[k] = "EN"
+    i = 0
+    while i < len(types):  # W5: currency and percent signs join their numbers
+        if types[i] != "ET":
+            i += 1
+            continue
+        j = i
+        while j < len(types) and types[j] == "ET":
+            j += 1
+        if (i and types[i - 1] == "EN") or (j < len(types) and types[j] == "EN"):
+            types[i:j] = ["EN"] * (j - i)
+        i = j
     types = ["ON" if t in ("ES", "ET", "CS") else t for t in types]  # W6
     last_strong = sos
     for i, t in enumerate(types):  # W7
@@ -212,12 +215,17 @@ def wrap(items: Sequence[T], width: float, measure: Callable[[Sequence[T]], floa
             line = list(word[1:]) if word[0][0] == " " else list(word)
         else:
             line.extend(word)
-        while len(line) > 1 and measure(line) > width:
-            cut = len(line) - 1
-            while cut > 1 and measure(line[:cut]) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
+        if len(line) > 1 and measure(line) > width:
+            # One word alone is wider than a line: broken between characters, measured one
+            # by one so that a hostile 100,000-letter word costs linear time, not quadratic.
+            used, start = 0.0, 0
+            for i, item in enumerate(line):
+                advance = measure([item])
+                if used + advance > width and i > start:
+                    lines.append(line[start:i])
+                    start, used = i, 0.0
+                used += advance
+            line = line[start:]
 
     for item in items:
         if item[0] == "\n":
