@@ -68,11 +68,9 @@ class CheckFastLane:
                 ) -> tuple[int, list[tuple[str, str]], bytes]:
         config = self.app.config
         host = get_host(environ, config["TRUSTED_HOSTS"])  # raises for an untrusted Host
-        configured = config.get("BASE_URL")
-        base = (str(configured).rstrip("/") if configured else compose_base_url(
-            environ["wsgi.url_scheme"], host,
-            environ.get("SCRIPT_NAME", "").encode("latin1").decode(errors="replace")
-            .rstrip("/")))
+        root_path = environ.get("SCRIPT_NAME", "").encode("latin1").decode(errors="replace")
+        base = compose_base_url(config.get("BASE_URL"), environ["wsgi.url_scheme"],
+                                lambda: host, root_path.rstrip("/"))
         runtime: Runtime = self.app.extensions["updatesrv"]
         reply = answer_check(runtime, config, product, query_args(environ), base,
                              environ.get("HTTP_IF_NONE_MATCH"))

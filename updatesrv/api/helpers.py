@@ -21,16 +21,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def base_url() -> str:
-    configured = current_app.config.get("BASE_URL")
+    # request.host_url re-parses the whole URL; scheme and host are all we need.
+    return compose_base_url(current_app.config.get("BASE_URL"), request.scheme,
+                            lambda: request.host, request.root_path)
+
+
+def compose_base_url(configured: object, scheme: str, host: Callable[[], str],
+                     root_path: str) -> str:
+    """BASE_URL when configured, else the server's own URL as the request reached it
+    (``host`` is only asked for then). The Flask views and the check's fast lane share it."""
     if configured:
         return str(configured).rstrip("/")
-    # request.host_url re-parses the whole URL; scheme and host are all we need.
-    return compose_base_url(request.scheme, request.host, request.root_path)
-
-
-def compose_base_url(scheme: str, host: str, root_path: str) -> str:
-    """The server's own URL as the request reached it (when BASE_URL is not configured)."""
-    return f"{scheme}://{host}{root_path}".rstrip("/")
+    return f"{scheme}://{host()}{root_path}".rstrip("/")
 
 
 def json_body() -> dict[str, Any]:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
+from .text import is_rtl
+
 T = TypeVar("T", bound=tuple[str, object])
 
 _MIRRORS = dict(zip("()[]{}<>«»\u2039\u203a⁅⁆⁽⁾₍₎", ")(][}{><»«\u203a\u2039⁆⁅⁾⁽₎₍", strict=True))
@@ -248,7 +250,5 @@ def wrap(items: Sequence[T], width: float, measure: Callable[[Sequence[T]], floa
 def visual(text: str) -> str:
     """One line of text as it must be drawn left to right (for labels that show a single
     line); the paragraph direction is that of its first letter with a direction."""
-    rtl = next((unicodedata.bidirectional(ch) in _STRONG_R for ch in text
-                if unicodedata.bidirectional(ch) in ("L", "R", "AL")), False)
     items = [(ch, None) for ch in text]
-    return "".join(ch for ch, _ in display_order(shape(items), rtl))
+    return "".join(ch for ch, _ in display_order(shape(items), is_rtl(text)))
