@@ -103,6 +103,11 @@ def run_wrk(wrk: str, url: str, seconds: float, script: Path, *, connections: in
     out = subprocess.run([wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s",
                           "--latency", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> WrkResult:
+    """wrk's report (run with --latency) as figures."""
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     assert found and total, out

@@ -31,7 +31,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, WrkResult, ensure_wrk, free_port, lua_script, run_wrk, wait_http
+from harness import (
+    ROOT,
+    WrkResult,
+    ensure_wrk,
+    free_port,
+    lua_script,
+    parse_wrk,
+    run_wrk,
+    wait_http,
+)
 
 from updatesrv.deploy.local import LocalNginx
 from updatesrv.deploy.nginx import ACCEL_LOCATION, NginxSite
@@ -191,7 +200,7 @@ def main() -> None:
                     backends.kill(1)
                 load.wait(args.seconds + 30)
             print(f"backend 2 killed {args.seconds / 2:.0f}s into the run", file=sys.stderr)
-            failover = _parse(out.read_text())
+            failover = parse_wrk(out.read_text())
         finally:
             nginx.stop()
         counted = settled_count(args.database_url) - before
@@ -227,28 +236,6 @@ def main() -> None:
     print("\n".join(lines))
     if failed or not within:
         sys.exit(1)
-
-
-def _parse(out: str) -> WrkResult:
-    import re
-
-    def pct(name: str) -> float:
-        m = re.search(rf"\s{name}%\s+([\d.]+)(us|ms|s)\b", out)
-        if not m:
-            return float("nan")
-        value, unit = float(m.group(1)), m.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    total = re.search(r"(\d+) requests in", out)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       out)
-    assert total and rps, out
-    return WrkResult(rps=float(rps.group(1)), p50_ms=pct("50"), p99_ms=pct("99"),
-                     requests=int(total.group(1)),
-                     non_2xx_3xx=int(bad.group(1)) if bad else 0,
-                     socket_errors=sum(int(g) for g in errors.groups()) if errors else 0)
 
 
 if __name__ == "__main__":
