@@ -62,12 +62,14 @@ def platform_arg(args: Mapping[str, str]) -> str | None:
     return parse_platform(value) if value else None
 
 
-def install_id_arg(args: Mapping[str, str]) -> str | None:
-    install_id = args.get("install_id") or None
-    if install_id is not None and not INSTALL_ID_RE.match(install_id):
-        raise InvalidInput("install_id must be 1-128 characters of letters, digits, '_', '.', "
-                           "':' or '-'", field="install_id")
-    return install_id
+def parse_install_id(value: str | None, field: str = "install_id") -> str | None:
+    """An install id (or an updater's staging id) as the check and the feeds accept it."""
+    if not value:
+        return None
+    if not INSTALL_ID_RE.match(value):
+        raise InvalidInput(f"{field} must be 1-128 characters of letters, digits, '_', '.', "
+                           "':' or '-'", field=field)
+    return value
 
 
 def shown_arg(args: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
@@ -92,7 +94,7 @@ def answer_check(rt: Runtime, config: Mapping[str, Any], product: str,
     catalog = catalog_of(rt.catalogs, product)
     channel = channel_arg(catalog, args)
     platform = platform_arg(args)
-    install_id = install_id_arg(args)
+    install_id = parse_install_id(args.get("install_id"))
     shown = shown_arg(args)
     now = utcnow()
     # Answers are cached per catalog (Balrog's approach): the key holds everything else the

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
@@ -23,7 +22,6 @@ from . import FORMAT_NAMES
 
 bp = Blueprint("feeds", __name__, url_prefix="/u/<product>")
 
-INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 # Updaters name operating systems and CPUs their own way; products name platforms
 # freely (windows-x86_64, macos-arm64, linux, ...). Aliases in order of preference.
@@ -98,15 +96,6 @@ def parse_channel(catalog: Catalog, value: str | None) -> str:
         raise InvalidInput(f"channel must be one of {', '.join(catalog.channels)}; "
                            f"got {channel!r}", field="channel")
     return channel
-
-
-def parse_install_id(value: str | None, field: str) -> str | None:
-    if not value:
-        return None
-    if not INSTALL_ID_RE.match(value):
-        raise InvalidInput(f"{field} must be 1-128 characters of letters, digits, '_', '.', "
-                           "':' or '-'", field=field)
-    return value
 
 
 def parse_feed_version(value: str | None, field: str = "version") -> Version | None:

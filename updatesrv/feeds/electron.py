@@ -19,6 +19,7 @@ import re
 
 from flask import Response, request
 
+from ..api.check import parse_install_id
 from ..errors import NotFound
 from ..timeutil import rfc3339
 from ..updates.catalog import Catalog
@@ -34,7 +35,6 @@ from .common import (
     now,
     parse_channel,
     parse_feed_version,
-    parse_install_id,
     record_check,
     resolve_platform,
 )

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from flask import Response, request
 
+from ..api.check import parse_install_id
 from ..markdown import render_markdown
 from ..updates.catalog import Catalog, CatalogNotice
 from ..updates.decision import Decision, Offer, UpdateQuery, decide, listing
@@ -38,7 +39,6 @@ from .common import (
     os_name,
     parse_channel,
     parse_feed_version,
-    parse_install_id,
     record_check,
     resolve_platform,
 )

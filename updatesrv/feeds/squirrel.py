@@ -13,6 +13,7 @@ import json
 
 from flask import Response, request
 
+from ..api.check import parse_install_id
 from ..timeutil import rfc3339
 from ..updates.catalog import Catalog
 from ..updates.decision import Decision, UpdateQuery
@@ -28,7 +29,6 @@ from .common import (
     os_name,
     parse_channel,
     parse_feed_version,
-    parse_install_id,
     record_check,
     resolve_platform,
 )

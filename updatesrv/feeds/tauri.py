@@ -17,6 +17,7 @@ import json
 
 from flask import Response, request
 
+from ..api.check import parse_install_id
 from ..errors import InvalidInput
 from ..timeutil import rfc3339
 from ..updates.catalog import Catalog
@@ -33,7 +34,6 @@ from .common import (
     os_name,
     parse_channel,
     parse_feed_version,
-    parse_install_id,
     record_check,
     resolve_platform,
 )

@@ -17,6 +17,7 @@ import json
 from flask import Response, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..api.check import parse_install_id
 from ..api.helpers import base_url
 from ..errors import InvalidInput, NotFound
 from ..markdown import render_markdown
@@ -32,7 +33,6 @@ from .common import (
     now,
     parse_channel,
     parse_feed_version,
-    parse_install_id,
     record_check,
     resolve_platform,
 )
