@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-postgres lint fuzz bench bench-fleet bench-topology clean
+.PHONY: run test test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -42,8 +42,19 @@ test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check updatesrv client tests benchmarks examples
+	$(BIN)/ruff check updatesrv client tests benchmarks examples tools
 	$(BIN)/mypy
+
+## The documentation site (MkDocs, Material theme) from docs/ into site/. --strict: a broken
+## link, a missing anchor or a page left out of the nav fails the build. The reference pages
+## (configuration, CLI, HTTP API) are generated from the code by tools/docsgen.py.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir site
+
+## The same site with live reload at http://127.0.0.1:8001/ (DOCS_ADDR to move it).
+DOCS_ADDR ?= 127.0.0.1:8001
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict --dev-addr $(DOCS_ADDR)
 
 ## A bounded schemathesis run (FUZZ_SECONDS, default 120) over /api/v1/openapi.json against
 ## a seeded server on loopback: fails on any 5xx or any answer the document does not describe.
@@ -70,4 +81,4 @@ bench-topology: $(STAMP)
 	$(BIN)/python benchmarks/topology_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
