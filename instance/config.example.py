@@ -63,7 +63,7 @@ CATALOG_REVALIDATE_SECONDS = 1.0
 # resolution at each delivery). True allows http:// and private addresses: development only.
 WEBHOOK_ALLOW_PRIVATE = False
 
-# Behind nginx (README, "Several hosts behind nginx"): downloads of uploaded files are handed
+# Behind nginx (docs/operating/nginx.md): downloads of uploaded files are handed
 # to nginx with X-Accel-Redirect to this internal location, which `updatesrv nginx-config`
 # aliases to ARTIFACTS_DIR; nginx sends the bytes. Unset: Flask sends them itself.
 # DOWNLOADS_ACCEL_REDIRECT = "/_updatesrv_artifacts/"

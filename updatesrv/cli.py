@@ -164,7 +164,7 @@ def create_token_command(vendor: str, name: str, role: str) -> None:
                    "claimed in the database and runs once).")
 @click.option("--worker-class", type=click.Choice(["sync", "gthread"]), default=None,
               help="Gunicorn worker class (default: gthread, chosen by measurement; see "
-                   "the README's Performance section).")
+                   "docs/operating/production.md).")
 @click.option("--control-socket", default=None, metavar="PATH",
               help="Open gunicorn's control socket (gunicornc) at PATH; off by default.")
 @with_appcontext
@@ -347,7 +347,7 @@ def ensure_server_key(app: Flask) -> None:
 @click.option("--cache-dir", default="/var/cache/nginx/updatesrv", show_default=True)
 def nginx_config_command(backends: tuple[str, ...], artifacts_dir: str, listen: str,
                          server_name: str, cache_dir: str) -> None:
-    """Print the nginx configuration that fronts the web hosts (README, "Production")."""
+    """Print the nginx configuration that fronts the web hosts (docs/operating/nginx.md)."""
     from .deploy.nginx import NginxSite
 
     click.echo(NginxSite(backends=backends, artifacts_dir=artifacts_dir, listen=listen,

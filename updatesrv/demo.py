@@ -20,7 +20,7 @@ from .releases.artifacts import receive_upload, upload_artifact
 from .releases.services import create_release, get_release, update_release
 
 DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "demo-password"  # demo only: printed by make run, documented in README
+DEMO_PASSWORD = "demo-password"  # demo only: printed by make run, documented in README.md
 
 
 def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:

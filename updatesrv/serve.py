@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Flask
 
-# Chosen by measurement (benchmarks/check_bench.py --worker-class; figures in README
-# "Performance"): threads keep a worker answering while one request waits for the CPU or
-# the database, and they serve slow clients and long uploads without a proxy in front.
+# Chosen by measurement (benchmarks/check_bench.py --worker-class; figures in
+# benchmarks/README.md, "Worker class"): threads keep a worker answering while one request
+# waits for the CPU or the database, and they serve slow clients and long uploads without a
+# proxy in front.
 DEFAULT_WORKER_CLASS = "gthread"
 WORKER_CLASSES = ("sync", "gthread")
 

@@ -46,7 +46,7 @@ def check(product: str) -> Response:
 
 @bp.get("/keys")
 def server_keys() -> Response:
-    """The public keys that sign check answers (see the README's "Trust" section)."""
+    """The public keys that sign check answers (docs/operating/keys.md)."""
     return json_response({"keys": runtime(current_app).keyring.published()},
                          cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 ACCEL_LOCATION = "/_updatesrv_artifacts/"
 
 TEMPLATE = """\
-# updatesrv behind nginx. Written by `updatesrv nginx-config`; see the README, "Production".
+# updatesrv behind nginx. Written by `updatesrv nginx-config`; see docs/operating/nginx.md.
 upstream updatesrv {{
 {servers}
 }}
 
-# Check answers shared by every install (see the README, "Caching the check").
+# Check answers shared by every install (see docs/operating/nginx.md, "Caching the check").
 proxy_cache_path {cache_dir} levels=1:2 keys_zone=updatesrv_checks:10m max_size=256m
                  inactive=10m use_temp_path=off;
 

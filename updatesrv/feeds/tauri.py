@@ -9,7 +9,7 @@ RFC 3339. ``{{target}}`` is ``linux``, ``darwin`` or ``windows``; ``{{arch}}`` i
 ``x86_64``, ``aarch64``, ``i686`` or ``armv7``. The install's version is in the path, so the
 whole decision applies; the plugin's default comparator only installs newer versions, so a
 yanked install is moved back only if the app sets a comparator that accepts the server's
-choice (see the README)."""
+choice (see docs/integrating/feeds.md)."""
 
 from __future__ import annotations
 

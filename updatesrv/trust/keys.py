@@ -1,7 +1,7 @@
 """The server's Ed25519 keys, one PEM file each in ``SERVER_KEYS_DIR`` (the instance
 folder's ``server-keys/`` unless configured). Every key in the folder signs every answer and
 is published at /api/v1/keys, so a rotation is: add a key, ship apps that trust it, retire
-the old one (README, "Rotating the server key")."""
+the old one (docs/operating/keys.md, "Rotating the server key")."""
 
 from __future__ import annotations
 
