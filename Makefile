@@ -44,6 +44,7 @@ test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check updatesrv client tests benchmarks examples tools
 	$(BIN)/mypy
+	$(BIN)/mypy tools
 
 ## The documentation site (MkDocs, Material theme) from docs/ into site/. --strict: a broken
 ## link, a missing anchor or a page left out of the nav fails the build. The reference pages

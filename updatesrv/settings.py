@@ -2,6 +2,9 @@
 (values parsed as JSON where they parse, e.g. UPDATESRV_CHECK_INTERVAL=3600) and the test
 config. See instance/config.example.py for every setting with an explanation."""
 
+# Signs console session cookies and derives the install-id hashing key: keep it secret and
+# the same on every host. 'updatesrv init' writes a random one to instance/config.py;
+# 'updatesrv serve' refuses this published default.
 SECRET_KEY = "dev-only-not-secret"
 # Relative SQLite paths live in the instance folder. UPDATESRV_DATABASE_URL replaces this,
 # e.g. postgresql+psycopg://updatesrv@db.internal/updatesrv
@@ -16,6 +19,7 @@ BASE_URL = None
 TRUSTED_PROXIES = 0
 # Uploaded artifacts; relative paths are inside the instance folder.
 ARTIFACTS_DIR = "artifacts"
+# The largest file an upload may be (bytes).
 MAX_UPLOAD_BYTES = 2 * 1024**3
 # Clients are told to wait this long before asking again (seconds).
 CHECK_INTERVAL = 86400
@@ -44,6 +48,7 @@ STATS_BUFFER_LIMIT = 200_000
 STATS_INSTALLS_PER_DAY = 1_000_000
 # Key for hashing install ids; derived from SECRET_KEY when unset.
 INSTALL_HASH_KEY = None
+# Show the "demo data" banner on the demo product's pages.
 DEMO_BANNER = True
 
 # Console sessions: signed cookies, HttpOnly, SameSite=Lax, Secure whenever the request
