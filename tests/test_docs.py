@@ -73,6 +73,7 @@ def test_every_command_is_in_the_cli_reference() -> None:
     for sub in ("check", "notices", "launch"):
         assert f"usage: python -m updatesrv_client {sub} " in page, sub
     assert "--signing-key FILE" in page  # the options themselves, not only the names
+    assert "default: this machine's platform" in page  # not the building machine's
 
 
 def test_every_api_operation_is_in_the_api_reference() -> None:

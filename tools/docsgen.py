@@ -79,7 +79,7 @@ def read_settings(path: Path = SETTINGS_FILE) -> tuple[str, list[Setting]]:
 
 def configuration_markdown() -> str:
     docstring, settings = read_settings()
-    out = [" ".join(docstring.split()), ""]
+    out = ["From `settings.py`: " + " ".join(docstring.split()), ""]
     out.append("| Setting | Default | Environment variable |")
     out.append("|---|---|---|")
     for s in settings:
@@ -125,7 +125,12 @@ def _click_sections(command: Any, parent: Any) -> list[str]:
 
 
 def _argparse_sections(parser: argparse.ArgumentParser) -> list[str]:
-    out = [f"### `{parser.prog}`", "", "```text", parser.format_help().rstrip(), "```", ""]
+    from updatesrv_client import default_platform
+
+    # The help names the building machine's platform; the site names none in particular.
+    text = parser.format_help().rstrip().replace(
+        f"this machine ({default_platform()})", "this machine's platform")
+    out = [f"### `{parser.prog}`", "", "```text", text, "```", ""]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
