@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api.fastlane import install as install_check_fast_lane
 
     install_check_fast_lane(app)
+    from .api.cors import install as install_public_cors
+
+    install_public_cors(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from requests.structures import CaseInsensitiveDict
-
 from updatesrv_client import errors
 from updatesrv_client._models import parse_check
 from updatesrv_client._transport import parse_json
