@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology clean
+.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -33,8 +33,27 @@ NODE_TESTS := tests/feeds/node
 $(NODE_TESTS)/node_modules/.package-lock.json: $(NODE_TESTS)/package-lock.json
 	cd $(NODE_TESTS) && npm ci --no-audit --no-fund
 
+# The JavaScript client (client-js/): its dev tools from the committed lock file.
+CLIENT_JS := client-js
+$(CLIENT_JS)/node_modules/.package-lock.json: $(CLIENT_JS)/package-lock.json
+	cd $(CLIENT_JS) && npm ci --no-audit --no-fund
+
+## Build client-js and run its tests (node --test, against a live updatesrv on loopback).
+## Without Node.js they are skipped with a message, unless UPDATESRV_REQUIRE_NODE=1 (CI).
+test-js: $(STAMP)
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		if [ -n "$$UPDATESRV_REQUIRE_NODE" ]; then \
+			echo "FAIL: the client-js tests need Node.js >= 18 and npm, which are not installed" >&2; exit 1; fi; \
+		echo "SKIPPED: the client-js tests (Node.js >= 18 and npm are not installed)"; exit 0; fi; \
+	$(MAKE) --no-print-directory $(CLIENT_JS)/node_modules/.package-lock.json && \
+	cd $(CLIENT_JS) && npm test --silent
+
+## Rewrite the conformance vectors (spec/vectors/) with the server's signing code.
+vectors: $(STAMP)
+	$(BIN)/python -m updatesrv.trust.vectors
+
 ## Create the virtualenv and run the whole suite (SQLite; set UPDATESRV_TEST_DATABASE_URL for PostgreSQL).
-test: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
+test: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json test-js
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
