@@ -1,5 +1,5 @@
 /** Vendor Markdown, safe by construction: markdown-it (a well-kept CommonMark renderer)
- * with raw HTML off, images off and only http(s) and mailto links, then a walk over the
+ * with raw HTML off, images as their description and only http(s) and mailto links, then a walk over the
  * result that keeps only the elements Markdown makes and only `href` attributes. Vendor
  * text never becomes live HTML, a script, an event handler or a `javascript:` link. */
 
@@ -11,7 +11,9 @@ const ALLOWED = new Set(["P", "OL", "UL", "LI", "STRONG", "EM", "CODE", "PRE", "
                          "TABLE", "THEAD", "TBODY", "TR", "TH", "TD"]);
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
-md.disable(["image"]); // no remote content (tracking pixels) inside an app
+// No remote content (tracking pixels) inside an app: an image shows its description.
+md.renderer.rules.image = (tokens, index) =>
+  md.utils.escapeHtml(tokens[index]?.content ?? "");
 md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
 
 /** `text` as Markdown HTML (a string, for tests and server-side use). */
