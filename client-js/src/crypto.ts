@@ -15,25 +15,40 @@ export function decodeBase64(value: string): Uint8Array | null {
   return out;
 }
 
-function subtle(): SubtleCrypto {
-  const crypto = globalThis.crypto;
+let nodeWebCrypto: Promise<Crypto | undefined> | null = null;
+
+async function importNodeCrypto(): Promise<typeof import("node:crypto")> {
+  const name = "node:crypto"; // a variable: browser bundlers must not try to resolve it
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+}
+
+/** WebCrypto: the global one (browsers, Node ≥ 19), or node:crypto's (Node 18, where it is
+ * not a global). */
+export async function webCrypto(): Promise<Crypto> {
+  const global = (globalThis as { crypto?: Crypto }).crypto;
+  if (global?.subtle) return global;
+  nodeWebCrypto ??= importNodeCrypto().then((m) => m.webcrypto as Crypto, () => undefined);
+  const crypto = await nodeWebCrypto;
   if (!crypto?.subtle) {
-    throw new SignatureError("server keys need WebCrypto (a secure context: https, file: or "
-                             + "an app's own scheme)");
+    throw new SignatureError("this runtime has no WebCrypto (in a browser: a secure context is "
+                             + "needed: https, file: or an app's own scheme)");
   }
-  return crypto.subtle;
+  return crypto;
+}
+
+async function subtle(): Promise<SubtleCrypto> {
+  return (await webCrypto()).subtle;
 }
 
 export async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await subtle().digest("SHA-256", data as BufferSource));
+  const digest = new Uint8Array(await (await subtle()).digest("SHA-256", data as BufferSource));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export type Verifier = (signature: Uint8Array, data: Uint8Array) => Promise<boolean>;
 
 async function nodeVerifier(raw: Uint8Array): Promise<Verifier> {
-  const name = "node:crypto"; // a variable: browser bundlers must not try to resolve it
-  const nodeCrypto = await import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+  const nodeCrypto = await importNodeCrypto();
   const x = btoa(String.fromCharCode(...raw)).replace(/\+/g, "-").replace(/\//g, "_")
     .replace(/=+$/, "");
   const key = nodeCrypto.createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
@@ -46,9 +61,10 @@ export async function loadKey(key: string, what: string): Promise<Verifier> {
   if (raw === null || raw.length !== 32) {
     throw new SignatureError(`${what}: '${key}' is not a base64 Ed25519 public key`);
   }
+  const crypto = await subtle();
   let imported: CryptoKey;
   try {
-    imported = await subtle().importKey("raw", raw as BufferSource, { name: "Ed25519" }, false,
+    imported = await crypto.importKey("raw", raw as BufferSource, { name: "Ed25519" }, false,
                                         ["verify"]);
   } catch (error) {
     if (error instanceof SignatureError) throw error;
@@ -60,7 +76,7 @@ export async function loadKey(key: string, what: string): Promise<Verifier> {
   }
   return async (signature, data) => {
     try {
-      return await subtle().verify({ name: "Ed25519" }, imported, signature as BufferSource,
+      return await crypto.verify({ name: "Ed25519" }, imported, signature as BufferSource,
                                    data as BufferSource);
     } catch {
       return false;

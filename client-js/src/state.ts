@@ -4,6 +4,7 @@
  * received yet, and the highest signed catalog serial seen per product. The same facts the
  * Python client keeps in its state folder. */
 
+import { webCrypto } from "./crypto.js";
 import type { StateStorage } from "./storage.js";
 
 export type Json = Record<string, unknown>;
@@ -26,9 +27,9 @@ function isInt(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value);
 }
 
-function randomId(): string {
+async function randomId(): Promise<string> {
   const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
+  (await webCrypto()).getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -56,7 +57,7 @@ export class State {
     if (!this.storage.persistent) return null;
     const saved = await this.storage.get("install_id");
     if (saved !== null && INSTALL_ID.test(saved.trim())) return saved.trim();
-    const made = randomId();
+    const made = await randomId();
     await this.storage.set("install_id", made);
     return made;
   }
