@@ -56,6 +56,7 @@ export class UpdatesrvNotices extends HTMLElement {
   private banner: HTMLElement;
   private dialog: HTMLDialogElement;
   private checks = 0;
+  private refreshQueued = false;
   private dontShow = new Map<string, { notice: Notice; box: HTMLInputElement }>();
 
   constructor() {
@@ -90,7 +91,7 @@ export class UpdatesrvNotices extends HTMLElement {
 
   set client(value: UpdateClient | null) {
     this.givenClient = value;
-    if (this.isConnected) void this.refresh();
+    this.scheduleRefresh();
   }
 
   get locale(): string {
@@ -99,14 +100,25 @@ export class UpdatesrvNotices extends HTMLElement {
   }
 
   connectedCallback(): void {
-    void this.refresh();
+    this.scheduleRefresh();
   }
 
   attributeChangedCallback(name: string, before: string | null, after: string | null): void {
-    if (before === after || !this.isConnected) return;
+    if (before === after) return;
     this.ownClient = null;
-    if (name === "locale") this.render();
-    else void this.refresh();
+    if (name === "locale" && this.result) void this.render();
+    else this.scheduleRefresh();
+  }
+
+  /** One check for all the attributes set in one go (an upgrade sets each in turn): several
+   * clients starting at once would each make an install id. */
+  private scheduleRefresh(): void {
+    if (this.refreshQueued) return;
+    this.refreshQueued = true;
+    queueMicrotask(() => {
+      this.refreshQueued = false;
+      if (this.isConnected) void this.refresh();
+    });
   }
 
   private makeClient(): UpdateClient | null {

@@ -2,7 +2,7 @@
 
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 import type { StateStorage } from "./storage.js";
 
@@ -12,8 +12,11 @@ const KEY = /^[A-Za-z0-9_.-]{1,100}$/;
  * written to a temporary file and renamed, so a crash never leaves half a file. */
 export class FileStorage implements StateStorage {
   readonly persistent = true;
+  readonly identity: string;
 
-  constructor(readonly directory: string) {}
+  constructor(readonly directory: string) {
+    this.identity = `file:${resolve(directory)}`;
+  }
 
   private path(key: string): string {
     if (!KEY.test(key)) throw new Error(`not a storage key: ${key}`);

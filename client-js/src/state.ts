@@ -21,7 +21,9 @@ export interface SavedAnswer {
 
 const INSTALL_ID = /^[A-Za-z0-9_-]{8,128}$/;
 const NOTICE_ID = /^[A-Za-z0-9_.-]{1,40}$/;
-export const MAX_ACKS = 50; // the server takes at most this many acknowledgements per check
+export const MAX_ACKS = 50;
+// Install ids being made, per storage identity (module-wide: clients share nothing else).
+const CREATING = new Map<unknown, Promise<string>>(); // the server takes at most this many acknowledgements per check
 
 function isInt(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value);
@@ -55,11 +57,27 @@ export class State {
   async installId(): Promise<string | null> {
     if (this.fixedInstallId) return this.fixedInstallId;
     if (!this.storage.persistent) return null;
+    const saved = await this.savedInstallId();
+    if (saved !== null) return saved;
+    // Clients starting at once on the same storage make one id between them.
+    const identity = this.storage.identity ?? this.storage;
+    let making = CREATING.get(identity);
+    if (making === undefined) {
+      making = (async () => {
+        const again = await this.savedInstallId();
+        if (again !== null) return again;
+        const made = await randomId();
+        await this.storage.set("install_id", made);
+        return made;
+      })().finally(() => CREATING.delete(identity));
+      CREATING.set(identity, making);
+    }
+    return making;
+  }
+
+  private async savedInstallId(): Promise<string | null> {
     const saved = await this.storage.get("install_id");
-    if (saved !== null && INSTALL_ID.test(saved.trim())) return saved.trim();
-    const made = await randomId();
-    await this.storage.set("install_id", made);
-    return made;
+    return saved !== null && INSTALL_ID.test(saved.trim()) ? saved.trim() : null;
   }
 
   // -- answers -------------------------------------------------------------------------

@@ -7,6 +7,9 @@ export interface StateStorage {
   /** False for storage that forgets on exit: then no install id is made (the server would
    * count every start as a new install) and no "shown" acknowledgements are queued. */
   readonly persistent: boolean;
+  /** What two storage objects over the same place share (the folder, the Storage object):
+   * clients on it then make one install id between them. The storage object by default. */
+  readonly identity?: unknown;
   get(key: string): Promise<string | null> | string | null;
   set(key: string, value: string): Promise<void> | void;
 }
@@ -27,8 +30,11 @@ export class MemoryStorage implements StateStorage {
 /** `window.localStorage` (or any Web Storage), under a prefix per server and product. */
 export class WebStorage implements StateStorage {
   readonly persistent = true;
+  readonly identity: unknown;
 
-  constructor(private readonly store: Storage, private readonly prefix = "updatesrv:") {}
+  constructor(private readonly store: Storage, private readonly prefix = "updatesrv:") {
+    this.identity = `${prefix}`;
+  }
 
   get(key: string): string | null {
     try {

@@ -170,6 +170,14 @@ describe("state across restarts", () => {
     assert.ok((await linux.undismissed(result)).some((n) => n.id === critical.id));
   });
 
+  test("clients starting at once on one storage agree on one install id", async () => {
+    const items = new Map();
+    const storage = { persistent: true, get: (k) => items.get(k) ?? null,
+                      set: (k, v) => { items.set(k, v); } };
+    const ids = await Promise.all([1, 2, 3, 4].map(() => client({ storage }).installId()));
+    assert.equal(new Set(ids).size, 1, ids.join(" "));
+  });
+
   test("memory storage keeps no install id and queues nothing", async () => {
     const fetcher = recordingFetch();
     const memory = client({ storage: new MemoryStorage(), fetch: fetcher });
