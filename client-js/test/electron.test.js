@@ -2,20 +2,14 @@
 // against a live updatesrv. Electron's binary cannot be downloaded here, so its `dialog` and
 // `shell` are stand-ins that record what the app asked for and answer like a person would.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
 import { showNotices } from "../../examples/electron/notices.mjs";
 import { UpdateClient } from "../dist/index.js";
 import { FileStorage } from "../dist/node.js";
-import { seedLedgerly, startUpdatesrv, tempDir, WIN } from "./helpers.js";
+import { tempDir, useSeededUpdatesrv, WIN } from "./helpers.js";
 
-let server;
-let notice;
-before(async () => {
-  server = await startUpdatesrv();
-  notice = await seedLedgerly(server);
-});
-after(() => server?.stop());
+const live = useSeededUpdatesrv();
 
 /** Electron's dialog and shell, answering with the button labelled `press`. */
 function person(press) {
@@ -32,7 +26,7 @@ function person(press) {
 }
 
 function client(dir, locale = "en") {
-  return new UpdateClient({ server: server.url, product: "ledgerly", version: "2.0.0",
+  return new UpdateClient({ server: live.server.url, product: "ledgerly", version: "2.0.0",
                             platform: WIN, locale, storage: new FileStorage(dir) });
 }
 
@@ -40,7 +34,7 @@ test("a message box per unseen notice; Don't show this again holds after a resta
   const dir = tempDir();
   const first = person("Don't show this again");
   const chosen = await showNotices({ client: client(dir), ...first, onUpdate: async () => {} });
-  assert.deepEqual(chosen, [{ notice: notice.id, action: "dismiss" }]);
+  assert.deepEqual(chosen, [{ notice: live.notice.id, action: "dismiss" }]);
   const [box] = first.boxes;
   assert.equal(box.message, "Licence expired after renewal");
   assert.equal(box.type, "warning");

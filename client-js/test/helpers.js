@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -104,4 +105,16 @@ export function recordingFetch() {
 export class Clock {
   constructor() { this.ms = Date.UTC(2026, 2, 1, 12); }
   now = () => this.ms;
+}
+
+/** For a test file: a live updatesrv seeded with Ledgerly, started before its tests and
+ * stopped after them. `live.server` and `live.notice` are set once it runs. */
+export function useSeededUpdatesrv() {
+  const live = { server: null, notice: null };
+  before(async () => {
+    live.server = await startUpdatesrv();
+    live.notice = await seedLedgerly(live.server);
+  });
+  after(() => live.server?.stop());
+  return live;
 }

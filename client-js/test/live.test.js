@@ -1,38 +1,31 @@
 // UpdateClient against a real updatesrv on a loopback port (SQLite), started by this file.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { MemoryStorage, NetworkError, SignatureError, UpdateClient } from "../dist/index.js";
 import { FileStorage } from "../dist/node.js";
-import { Clock, recordingFetch, seedLedgerly, startUpdatesrv, tempDir, WIN } from "./helpers.js";
+import { Clock, recordingFetch, tempDir, useSeededUpdatesrv, WIN } from "./helpers.js";
 
-let server;
-let notice;
-
-before(async () => {
-  server = await startUpdatesrv();
-  notice = await seedLedgerly(server);
-});
-after(() => server?.stop());
+const live = useSeededUpdatesrv();
 
 function client(options = {}) {
-  return new UpdateClient({ server: server.url, product: "ledgerly", version: "2.0.0",
+  return new UpdateClient({ server: live.server.url, product: "ledgerly", version: "2.0.0",
                             platform: WIN, locale: "hu", ...options });
 }
 
 async function reach(id) {
-  return server.api("GET", `/api/v1/products/ledgerly/notices/${id}/reach`);
+  return live.server.api("GET", `/api/v1/products/ledgerly/notices/${id}/reach`);
 }
 
 describe("check", () => {
   test("an affected version gets the notice and the fixing update, signed", async () => {
     const fetcher = recordingFetch();
-    const result = await client({ serverKeys: server.serverKeys, fetch: fetcher,
+    const result = await client({ serverKeys: live.server.serverKeys, fetch: fetcher,
                                   storage: new FileStorage(tempDir()) }).check();
     assert.equal(result.error, null);
     assert.equal(result.fromCache, false);
     assert.equal(result.update.version, "2.0.1");
-    assert.deepEqual(result.notices.map((n) => n.id), [notice.id]);
+    assert.deepEqual(result.notices.map((n) => n.id), [live.notice.id]);
     const [shown] = result.notices;
     assert.equal(shown.fixAvailable, true);
     assert.equal(shown.supportUrl, "mailto:help@ledgerly.example");
@@ -71,7 +64,7 @@ describe("check", () => {
   test("an unknown product and a wrong server address say so", async () => {
     const missing = await client({ product: "nope" }).check();
     assert.equal(missing.error.name, "ProductNotFound");
-    const wrong = await client({ server: `${server.url}/wrong` }).check();
+    const wrong = await client({ server: `${live.server.url}/wrong` }).check();
     assert.equal(wrong.error.name, "RequestRejected");
     assert.match(wrong.error.message, /right server address/);
   });
@@ -83,19 +76,19 @@ describe("saved answers", () => {
     const fetcher = recordingFetch();
     const storage = new FileStorage(tempDir());
     const first = await client({ storage, now: clock.now, fetch: fetcher,
-                                 serverKeys: server.serverKeys }).check();
+                                 serverKeys: live.server.serverKeys }).check();
     assert.equal(first.fromCache, false);
     clock.ms += 60_000;
     const cached = await client({ storage, now: clock.now, fetch: fetcher,
-                                  serverKeys: server.serverKeys }).check();
+                                  serverKeys: live.server.serverKeys }).check();
     assert.equal(cached.fromCache, true);
     assert.equal(fetcher.urls.length, 1);
     clock.ms += 2 * 3600_000;
     const started = await client({ storage, now: clock.now, fetch: fetcher,
-                                   serverKeys: server.serverKeys }).check({ onStart: true });
+                                   serverKeys: live.server.serverKeys }).check({ onStart: true });
     assert.equal(started.fromCache, false); // revalidated: a signed 304
     assert.equal(fetcher.urls.length, 2);
-    assert.deepEqual(started.notices.map((n) => n.id), [notice.id]);
+    assert.deepEqual(started.notices.map((n) => n.id), [live.notice.id]);
   });
 
   test("offline: the saved answer, marked fromCache, with the reason", async () => {
@@ -105,7 +98,7 @@ describe("saved answers", () => {
       .check({ force: true });
     assert.ok(offline.error instanceof NetworkError);
     assert.equal(offline.fromCache, true);
-    assert.deepEqual(offline.notices.map((n) => n.id), [notice.id]);
+    assert.deepEqual(offline.notices.map((n) => n.id), [live.notice.id]);
     // Nothing saved at all: an empty answer, still no exception.
     const nothing = await client({ server: "http://127.0.0.1:9", timeoutMs: 2000 }).check();
     assert.ok(nothing.error instanceof NetworkError);
@@ -116,7 +109,7 @@ describe("saved answers", () => {
   test("an unverified saved answer does not count once server keys are pinned", async () => {
     const storage = new FileStorage(tempDir());
     await client({ storage }).check(); // saved without verification
-    const pinned = await client({ storage, serverKeys: server.serverKeys,
+    const pinned = await client({ storage, serverKeys: live.server.serverKeys,
                                   server: "http://127.0.0.1:9", timeoutMs: 2000 }).check();
     assert.deepEqual(pinned.notices, []);
     assert.ok(pinned.error instanceof NetworkError);
@@ -128,7 +121,7 @@ describe("state across restarts", () => {
     const dir = tempDir();
     const first = client({ storage: new FileStorage(dir) });
     const result = await first.check();
-    assert.deepEqual((await first.unseen(result)).map((n) => n.id), [notice.id]);
+    assert.deepEqual((await first.unseen(result)).map((n) => n.id), [live.notice.id]);
     await first.markShown(result.notices[0]);
     assert.deepEqual(await first.unseen(result), []);
     assert.equal((await first.undismissed(result)).length, 1); // shown is not dismissed
@@ -142,24 +135,24 @@ describe("state across restarts", () => {
     assert.deepEqual(await restarted.undismissed(again), []);
 
     // A separate notice, revised: it comes back for this install.
-    const other = await server.api("POST", "/api/v1/products/ledgerly/notices", {
+    const other = await live.server.api("POST", "/api/v1/products/ledgerly/notices", {
       title: "Export is slow", severity: "minor", affected: ">=2.0,<3" });
     const withOther = await restarted.check({ force: true });
     const fresh = withOther.notices.find((n) => n.id === other.id);
     await restarted.dismiss(fresh);
-    await server.api("PATCH", `/api/v1/products/ledgerly/notices/${other.id}`,
+    await live.server.api("PATCH", `/api/v1/products/ledgerly/notices/${other.id}`,
                      { workaround: "Export one year at a time." });
     const revised = await client({ storage: new FileStorage(dir) }).check({ force: true });
     const back = await restarted.undismissed(revised);
     assert.deepEqual(back.map((n) => n.id), [other.id]);
     assert.equal(back[0].revision, 2);
     // Out of the way of the other tests: it no longer affects 2.0.
-    await server.api("PATCH", `/api/v1/products/ledgerly/notices/${other.id}`,
+    await live.server.api("PATCH", `/api/v1/products/ledgerly/notices/${other.id}`,
                      { affected: "<1.0" });
   });
 
   test("critical notices cannot be dismissed while they apply", async () => {
-    const critical = await server.api("POST", "/api/v1/products/ledgerly/notices", {
+    const critical = await live.server.api("POST", "/api/v1/products/ledgerly/notices", {
       title: "Data loss on save", severity: "critical", affected: "==2.0.0",
       platforms: ["linux-x86_64"] });
     const linux = client({ platform: "linux-x86_64", storage: new FileStorage(tempDir()) });
@@ -191,7 +184,7 @@ describe("state across restarts", () => {
 
 describe("reach", () => {
   test("shown is acknowledged with the next check, even after being offline", async () => {
-    const own = await server.api("POST", "/api/v1/products/ledgerly/notices", {
+    const own = await live.server.api("POST", "/api/v1/products/ledgerly/notices", {
       title: "Printing fails", severity: "minor", affected: "==2.0.0", platforms: ["macos-arm64"] });
     const dir = tempDir();
     const fetcher = recordingFetch();
@@ -219,7 +212,7 @@ describe("reach", () => {
     const result = await c.check();
     await c.report(result.notices[0], "workaround_failed");
     await c.report(result.notices[0], "workaround_helped");
-    const counted = await reach(notice.id);
+    const counted = await reach(live.notice.id);
     assert.equal(counted.feedback.workaround_helped >= 1, true, JSON.stringify(counted));
     await assert.rejects(c.report(result.notices[0], "nonsense"), TypeError);
   });

@@ -50,7 +50,8 @@ class Pages:
         (self.folder / f"{name}.html").write_text(f"""<!doctype html>
 <html lang="{locale}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Ledgerly</title><link rel="icon" href="data:,"><script type="module" src="updatesrv-notices.js"></script>
+<title>Ledgerly</title><link rel="icon" href="data:,">
+<script type="module" src="updatesrv-notices.js"></script>
 <style>body {{ margin: 0; font-family: system-ui, sans-serif; }} main {{ padding: 1rem; }}</style>
 </head><body>
 <updatesrv-notices {attributes}></updatesrv-notices>
@@ -218,11 +219,11 @@ def test_right_to_left_locale(page, live_server, ledgerly, pages):
 @pytest.mark.parametrize("width", [390, 1280])
 def test_screenshots(browser, live_server, ledgerly, pages, locale, width, request):
     folder = artifact_dir(request.node.name)
+    errors: list[str] = []
     for scheme in ("light", "dark"):
         context = browser.new_context(viewport={"width": width, "height": 860},
                                       locale=locale, color_scheme=scheme)
         page = context.new_page()
-        errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(pages.page(f"shot-{locale}-{width}-{scheme}", live_server.url, "2.0.0",
                              locale=locale))
