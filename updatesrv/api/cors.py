@@ -20,28 +20,29 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 _SEGMENT = r"[^/]{1,200}"
-# Path -> the methods a page elsewhere may use there (HEAD follows GET).
-PUBLIC = (
-    (re.compile(rf"/api/v1/products/{_SEGMENT}/check"), ("GET", "HEAD")),
-    (re.compile(rf"/api/v1/products/{_SEGMENT}/notices"), ("GET", "HEAD")),
-    (re.compile(rf"/api/v1/products/{_SEGMENT}/notices/{_SEGMENT}"), ("GET", "HEAD")),
-    (re.compile(r"/api/v1/keys"), ("GET", "HEAD")),
-    (re.compile(rf"/api/v1/products/{_SEGMENT}/notices/{_SEGMENT}/feedback"), ("POST",)),
-    (re.compile(rf"/api/v1/products/{_SEGMENT}/notices/{_SEGMENT}/feedback/messages"),
-     ("POST",)),
-)
+READ = ("GET", "HEAD")
+WRITE = ("POST",)
+# Path -> the methods a page elsewhere may use there (HEAD follows GET). One expression, so
+# the check (every install, often) pays for one match.
+PUBLIC = re.compile(
+    rf"/api/v1/(?:(?P<keys>keys)|products/{_SEGMENT}/(?:(?P<check>check)|notices"
+    rf"(?:/{_SEGMENT}(?:/(?P<feedback>feedback(?:/messages)?))?)?))")
+METHODS = {"keys": READ, "check": READ, "feedback": WRITE}
 ALLOWED_HEADERS = ("accept", "accept-language", "content-type", "if-none-match")
 # What a script elsewhere may read: the signature headers, the ETag for revalidation, and
 # Retry-After on a 429/503.
 EXPOSED = "ETag, Updatesrv-Statement, Updatesrv-Signature, Retry-After"
 PREFLIGHT_MAX_AGE = "86400"
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED))
 
 
 def public_methods(path: str) -> tuple[str, ...]:
-    for pattern, methods in PUBLIC:
-        if pattern.fullmatch(path):
-            return methods
-    return ()
+    if not path.startswith("/api/v1/"):
+        return ()
+    match = PUBLIC.fullmatch(path)
+    if match is None:
+        return ()
+    return METHODS.get(match.lastgroup or "", READ)  # no named group: the notices
 
 
 def _requested_headers(environ: WSGIEnvironment) -> set[str]:
@@ -75,10 +76,8 @@ class PublicCors:
             return self.app(environ, start_response)
 
         def with_cors(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            headers = [h for h in headers if not h[0].lower().startswith("access-control-")]
-            headers += [("Access-Control-Allow-Origin", "*"),
-                        ("Access-Control-Expose-Headers", EXPOSED)]
-            return start_response(status, headers, *args)
+            # The views behind never set CORS headers themselves.
+            return start_response(status, [*headers, *CORS_HEADERS], *args)
 
         return self.app(environ, with_cors)
 
