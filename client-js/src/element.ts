@@ -5,7 +5,7 @@
  *                      version="2.0.0" platform="windows-x86_64" locale="hu"></updatesrv-notices>
  *
  * The banner lists the notices this install has not dismissed; "What to do…" opens the
- * dialog (each notice: severity, title, summary, numbered workaround steps, "Update now"
+ * dialog (with the `open-unseen` attribute it opens by itself for notices not yet shown) (each notice: severity, title, summary, numbered workaround steps, "Update now"
  * where the fix is offered, "Don't show this again", the support contact). Opening the
  * dialog counts the notices as shown (reach). "Update now" fires `updatesrv-update` with
  * the offered update in `detail.update`: the app installs it (electron-updater, Tauri's
@@ -144,6 +144,12 @@ export class UpdatesrvNotices extends HTMLElement {
     if (ticket !== this.checks) return result; // a newer check is on its way
     this.result = result;
     await this.render();
+    if (this.hasAttribute("open-unseen") && !this.dialog.open) {
+      // As the Tk start-up dialog: what this install has not seen opens by itself (critical
+      // notices at every start while they apply).
+      const unseen = await client.unseen(result);
+      if (unseen.length) await this.open(unseen);
+    }
     this.dispatchEvent(new CustomEvent("updatesrv-result", { detail: { result } }));
     return result;
   }

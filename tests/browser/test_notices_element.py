@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,10 +44,10 @@ class Pages:
         (folder / "updatesrv-notices.js").write_bytes(BUNDLE.read_bytes())
 
     def page(self, name: str, server: str, version: str, locale: str = "en",
-             platform: str = WIN) -> str:
-        attributes = " ".join(f'{k}="{html.escape(v)}"' for k, v in {
+             platform: str = WIN, **extra: str) -> str:
+        attributes = " ".join(f'{k.replace("_", "-")}="{html.escape(v)}"' for k, v in {
             "server": server, "product": "ledgerly", "version": version, "platform": platform,
-            "locale": locale, "product-name": "Ledgerly"}.items())
+            "locale": locale, "product-name": "Ledgerly", **extra}.items())
         (self.folder / f"{name}.html").write_text(f"""<!doctype html>
 <html lang="{locale}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -71,8 +72,10 @@ class Pages:
 
 
 @pytest.fixture
-def pages(tmp_path: Path) -> Iterator[Pages]:
+def pages(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Pages]:
     if not BUNDLE.exists():
+        if shutil.which("node") is None and not request.config.getoption("--require-browser"):
+            pytest.skip("the element needs Node.js to be built (client-js); not installed")
         pytest.fail(f"{BUNDLE} is missing: build client-js first (make test-js)")
     served = Pages(tmp_path / "pages")
     yield served
@@ -209,10 +212,44 @@ def test_hostile_markdown_renders_inert(page, live_server, api, product, pages):
     assert page.evaluate("document.querySelectorAll('img, script:not([type=module])').length") == 1
 
 
-def test_right_to_left_locale(page, live_server, ledgerly, pages):
+def test_open_unseen_opens_once_and_critical_every_start(page, live_server, ledgerly, api,
+                                                        pages):
+    url = pages.page("unseen", live_server.url, "2.0.0", open_unseen="")
+    page.goto(url)
+    wait_checked(page)
+    dialog = page.locator("updatesrv-notices dialog")
+    assert dialog.is_visible()
+    page.keyboard.press("Escape")
+    page.reload()
+    wait_checked(page)
+    assert not dialog.is_visible() and banner(page).is_visible()  # seen: banner only
+    api.post("/api/v1/products/ledgerly/notices", json={
+        "title": "Saving loses the last entry", "severity": "critical",
+        "affected": "==2.0.0"})
+    for _ in range(2):
+        page.evaluate("localStorage.removeItem('updatesrv:results')")  # as after an hour
+        page.reload()
+        wait_checked(page)
+        assert dialog.is_visible()
+        assert "Saving loses the last entry" in dialog.inner_text()
+        assert "Critical" in banner(page).inner_text()
+        page.keyboard.press("Escape")
+
+
+def test_right_to_left_locale(page, live_server, ledgerly, pages, api, request):
+    api.patch(f"/api/v1/products/ledgerly/notices/{ledgerly['id']}",
+              json={"title": "הרישיון פג לאחר החידוש"})
+    page.set_viewport_size({"width": 390, "height": 860})
     page.goto(pages.page("rtl", live_server.url, "2.0.0", locale="he"))
     wait_checked(page)
     assert banner(page).get_attribute("dir") == "rtl"
+    page.locator("updatesrv-notices section.banner button.primary").click()
+    dialog = page.locator("updatesrv-notices dialog")
+    assert dialog.get_attribute("dir") == "rtl"
+    # Mirrored: the buttons sit at the left end of the footer, the list numbers on the right.
+    close = dialog.locator("footer button").last.bounding_box()
+    assert close is not None and close["x"] < 390 / 2
+    page.screenshot(path=str(artifact_dir(request.node.name) / "dialog-rtl.png"))
 
 
 @pytest.mark.parametrize("locale", ["en", "hu"])
