@@ -10,11 +10,14 @@ from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from .errors import InvalidInput
+from .updates.rules import range_can_match
 
 PLATFORM_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 ANY_PLATFORM = "any"
+# "2,0,0": a version typed with decimal commas, which the range syntax reads as clauses.
+DECIMAL_COMMAS_RE = re.compile(r"^\s*\d+(?:\s*,\s*\d+)+\s*$")
 DEFAULT_CHANNELS = ("stable", "beta", "nightly")
 
 
@@ -64,7 +67,24 @@ def normalise_specifier(value: object, field: str = "affected") -> str:
     if not clauses:
         raise InvalidInput(f"{field} must name at least one version, e.g. '>=2.0, <2.0.1'",
                            field=field)
-    return ",".join(clauses)
+    normal = ",".join(clauses)
+    if not range_can_match(normal):
+        raise InvalidInput(unsatisfiable_message(value, field), field=field)
+    return normal
+
+
+def unsatisfiable_message(value: str, field: str) -> str:
+    """Why a range that matches no version is refused, with the likely intent when the
+    vendor typed a version with decimal commas (``2,0,0`` for 2.0.0)."""
+    if DECIMAL_COMMAS_RE.match(value):
+        likely = re.sub(r"\s*,\s*", ".", value.strip())
+        return (f"{field} {value.strip()!r} matches no version: commas separate clauses, so "
+                f"it means 'exactly each of these at once'. Did you mean {likely!r}? Write "
+                "versions with dots (2.0.0)")
+    return (f"{field} {value.strip()!r} matches no version: its clauses contradict each other "
+            "(for example two different exact versions, or a lower bound above the upper "
+            "one), so the notice would reach nobody. Write one version (2.0.0), a series "
+            "(2.0.*) or bounds such as '>=2.0, <2.0.1'")
 
 
 def parse_specifier(value: object, field: str = "affected") -> SpecifierSet:

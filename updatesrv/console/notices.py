@@ -11,8 +11,7 @@ from flask import (
     render_template,
     request,
 )
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .. import runtime
 from ..api.helpers import base_url
@@ -26,6 +25,7 @@ from ..products import platforms as registry
 from ..products.models import Product
 from ..releases import services as releases
 from ..stats.services import matching_active_installs
+from ..updates import rules
 from ..updates.catalog import catalog_notice
 from ..updates.response import notice_body
 from ..versions import parse_specifier
@@ -65,11 +65,11 @@ def _notice_data(form: forms.NoticeForm) -> dict[str, Any]:
 def _matching_versions(prod: Product, affected: str | None) -> tuple[list[str], str | None]:
     """The specifier helper: which published versions a specifier matches, before saving."""
     try:
-        spec: SpecifierSet = parse_specifier(affected)
+        spec = parse_specifier(affected)
     except InvalidInput as exc:
         return [], exc.detail
-    return [v for v in _published_versions(prod)
-            if spec.contains(v, prereleases=True)], None
+    return rules.affected_versions(spec, ((v, Version(v)) for v in _published_versions(prod))
+                                   ), None
 
 
 def _published_versions(prod: Product) -> list[str]:
@@ -172,11 +172,9 @@ def _reach(prod: Product, entry: Any) -> int:
     runtime(current_app).recorder.flush()
     db.session.commit()  # a new read transaction sees the counts just flushed
 
-    def matches(version: str, channel: str, platform: str | None) -> bool:
-        try:
-            return bool(entry.applies_to(Version(version), channel, platform))
-        except InvalidVersion:
-            return False
+    def matches(version_text: str, channel: str, platform: str | None) -> bool:
+        version = rules.installed_version(version_text)
+        return version is not None and bool(entry.applies_to(version, channel, platform))
 
     since = utcnow().date() - dt.timedelta(days=29)
     return matching_active_installs(db.session, prod.id, since, matches)

@@ -21,6 +21,7 @@ from ..api.check import parse_install_id
 from ..api.helpers import base_url
 from ..errors import InvalidInput, NotFound
 from ..markdown import render_markdown
+from ..updates import rules
 from ..updates.catalog import Catalog, CatalogArtifact
 from ..updates.decision import Decision, UpdateQuery
 from .common import (
@@ -63,7 +64,7 @@ def _asset(catalog: Catalog, version: str, kind: str, artifact: CatalogArtifact,
             "NotesHtml": str(render_markdown(notes)) if notes else ""}
 
 
-def render(decision: Decision, catalog: Catalog, base: str) -> bytes:
+def render(decision: Decision, catalog: Catalog, query: UpdateQuery, base: str) -> bytes:
     offer = decision.update
     assets: list[dict[str, object]] = []
     semver = offer.release.semver if offer is not None else None
@@ -74,15 +75,15 @@ def render(decision: Decision, catalog: Catalog, base: str) -> bytes:
         assets.append(_asset(catalog, semver, "Full", offer.artifact, notes))
         installed = decision.installed.version
         if installed is not None and release.version > installed:
-            # Deltas of every release after the installed one up to the offer; Velopack
-            # falls back to the full package if the chain has a gap.
-            for step in catalog.releases:
-                if step.version > release.version or step.yanked or step.semver is None:
-                    continue
-                if step.version <= installed:
-                    break
+            # Deltas of the releases this install crosses (its channels, public now, not
+            # yanked: the shared rule); Velopack falls back to the full package if the
+            # chain has a gap.
+            for step in rules.releases_between(catalog.releases, installed, release.version,
+                                               catalog.channels_up_to(query.channel),
+                                               query.now):
                 delta = step.deltas.get(offer.artifact.platform)
-                if delta is not None and delta.sha1 and delta.filename:
+                if step.semver is not None and delta is not None and delta.sha1 \
+                        and delta.filename:
                     assets.append(_asset(catalog, step.semver, "Delta", delta, ""))
     return json.dumps({"Assets": assets}, ensure_ascii=False).encode()
 
@@ -97,7 +98,7 @@ def velopack_feed(product: str, channel: str) -> Response:
         platform=resolve_platform(catalog, os, None), now=now(),
         install_id=parse_install_id(request.args.get("stagingId"), "stagingId"))
     body, etag = answer("velopack", catalog, query, (),
-                        lambda decision, base: render(decision, catalog, base))
+                        lambda decision, base: render(decision, catalog, query, base))
     record_check(catalog, query)
     return cached_response(body, etag, "application/json")
 

@@ -1,22 +1,48 @@
 """How releases and notices point at each other: a release page lists the notices that
 affect its version and those it fixes; a notice page links the releases it affects and the
-one that fixes it. Matching uses the same PEP 440 specifier the check uses."""
+one that fixes it, by the check's own rules (updates.rules)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..products.models import Product
 from ..releases.services import release_index
+from ..updates import rules
 from .models import Notice
 from .services import list_notices
 
 MAX_AFFECTED_LISTED = 20
+
+
+@dataclass(frozen=True)
+class IndexedRelease:
+    """A light release row (releases.services.release_index) as the rules read it."""
+
+    version: Version
+    row: Any
+
+    @property
+    def channel(self) -> str:
+        return str(self.row.channel)
+
+    @property
+    def yanked(self) -> bool:
+        return bool(self.row.yanked)
+
+    @property
+    def published_at(self) -> dt.datetime | None:
+        return None if self.row.draft else self.row.published_at
+
+    @property
+    def publish_at(self) -> dt.datetime | None:
+        return self.row.publish_at
 
 
 @dataclass(frozen=True)
@@ -37,20 +63,34 @@ def notices_for_release(session: Session, product: Product, version: str, *,
     target = Version(version)
     rows = [n for n in list_notices(session, product, include_drafts=include_drafts)
             if n.status != "withdrawn"]
+    index = [IndexedRelease(Version(r.version), r) for r in release_index(session, product)]
+    now = utcnow()
+
+    def fixed_here(notice: Notice) -> bool:
+        """The vendor named this release as the fix, or it is the release that fixes it
+        by the check's rule (the named one may be yanked, or a later one fixes it)."""
+        if not notice.fixed_in:
+            return False
+        fixed_in = Version(notice.fixed_in)
+        fix = rules.fixing_release(index, notice.affected, fixed_in, now)
+        return fixed_in == target or (fix is not None and fix.version == target)
+
     return ReleaseNotices(
-        affecting=[n for n in rows if SpecifierSet(n.affected).contains(target,
-                                                                        prereleases=True)],
-        fixed=[n for n in rows if n.fixed_in and Version(n.fixed_in) == target])
+        affecting=[n for n in rows if rules.version_affected(n.affected, target)],
+        fixed=[n for n in rows if fixed_here(n)])
 
 
 def releases_for_notice(session: Session, product: Product, notice: Notice | Any, *,
                         include_hidden: bool = False) -> NoticeReleases:
-    spec = SpecifierSet(notice.affected)
     index = release_index(session, product, include_hidden=include_hidden)
-    matching = [r.version for r in index if spec.contains(r.version, prereleases=True)]
-    fix = None
-    if notice.fixed_in:
-        wanted = Version(notice.fixed_in)
-        fix = next((r.version for r in index if Version(r.version) == wanted), None)
+    matching = rules.affected_versions(notice.affected,
+                                       ((r.version, Version(r.version)) for r in index))
+    # The fix is the release that makes "fix available" true (the check's answer), not
+    # merely one spelled like fixed_in: a yanked fix is none, a later one outside the
+    # range is one. Hidden releases never count, even for the owner.
+    fix = rules.fixing_release(
+        (IndexedRelease(Version(r.version), r) for r in index), notice.affected,
+        Version(notice.fixed_in) if notice.fixed_in else None, utcnow())
     return NoticeReleases(affected=matching[:MAX_AFFECTED_LISTED],
-                          affected_total=len(matching), fix=fix)
+                          affected_total=len(matching),
+                          fix=fix.row.version if fix is not None else None)

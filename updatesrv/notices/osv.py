@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ..timeutil import rfc3339
+from ..updates import rules
 from .models import Notice
 from .services import notice_to_dict
 
@@ -49,12 +50,11 @@ def notice_to_osv(notice: Notice, base_url: str,
     """``published_versions``: (text, parsed) pairs, parsed once for a whole export."""
     product = notice.product
     plain = notice_to_dict(notice, base_url)
-    specifier = SpecifierSet(notice.affected)
+    specifier = rules.affected_range(notice.affected)
+    ascending = sorted(published_versions, key=lambda pair: pair[1])
     affected: dict[str, Any] = {
         "package": {"ecosystem": ECOSYSTEM, "name": product.slug},
-        "versions": [text for text, _version in sorted(
-            ((text, version) for text, version in published_versions
-             if specifier.contains(version, prereleases=True)), key=lambda pair: pair[1])],
+        "versions": rules.affected_versions(specifier, ascending),
         "ecosystem_specific": {"platforms": notice.platforms, "channels": notice.channels},
         "database_specific": {"affected_specifier": notice.affected},
     }

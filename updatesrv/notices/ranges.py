@@ -6,6 +6,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InvalidInput
+from ..updates import rules
 
 
 def check_fixed_in(affected: str, fixed_in: str | None) -> None:
@@ -13,9 +14,9 @@ def check_fixed_in(affected: str, fixed_in: str | None) -> None:
     affected, and below all of it the page would promise a fix that predates the bug."""
     if fixed_in is None:
         return
-    spec = SpecifierSet(affected)
+    spec = rules.affected_range(affected)
     fix = Version(fixed_in)
-    if spec.contains(fix, prereleases=True):
+    if rules.version_affected(spec, fix):
         raise InvalidInput(
             f"fixed_in {fixed_in} is itself affected ({affected_in_words(affected)}): the "
             "fixing version must be outside the affected range (or narrow the range)",
@@ -55,7 +56,8 @@ def affected_in_words(specifier: str) -> str:
     # Lower bounds first, then upper bounds, then exclusions: how people say ranges.
     order = {">": 0, ">=": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
     parts = []
-    for spec in sorted(SpecifierSet(specifier), key=lambda s: (order[s.operator], s.version)):
+    clauses = rules.affected_range(specifier)
+    for spec in sorted(clauses, key=lambda s: (order[s.operator], s.version)):
         version = spec.version
         if version.endswith(".*"):
             prefix = version[:-2]

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,6 +18,7 @@ from ..products.platforms import known_platforms, require_known
 from ..products.services import bump_catalog
 from ..textinput import check_text
 from ..timeutil import rfc3339
+from ..updates import rules
 from ..versioning import lock_for_edit
 from ..versions import normalise_specifier, parse_platform, parse_version
 from .errors import NoticeIdTaken, NoticeNotFound
@@ -179,6 +180,9 @@ def _mark_published(session: Session, notice: Notice, now: dt.datetime) -> None:
     Runs inside the caller's transaction, before its commit."""
     notice.published_at = now
     notice.opened_at = now
+    # Publication is its latest change: a page never says "last updated" before
+    # "published" (a draft's edits happened before anyone could see it).
+    notice.updated_at = now
     bump_catalog(session, notice.product_id)
     if notice.severity == "critical" and notice.status not in RESOLVED_STATUSES:
         halt_rollouts(session, notice)
@@ -269,17 +273,13 @@ def halt_rollouts(session: Session, notice: Notice) -> list[str]:
     rollout at once; the dashboard says why and the audit log says it was the system."""
     from ..releases.models import Release
 
-    spec = SpecifierSet(notice.affected)
     halted = []
     for release in session.scalars(sa.select(Release).where(
             Release.product_id == notice.product_id, Release.rollout_percent < 100,
             Release.paused.is_(False), Release.draft.is_(False), Release.yanked.is_(False))):
-        if not spec.contains(release.version, prereleases=True):
-            continue
-        if notice.channels and release.channel not in notice.channels:
-            continue
-        if notice.platforms and not ({a.platform for a in release.artifacts}
-                                     & {*notice.platforms, "any"}):
+        if not rules.notice_applies_to_release(
+                notice.affected, notice.channels, notice.platforms, Version(release.version),
+                release.channel, (a.platform for a in release.artifacts)):
             continue
         release.paused = True
         release.paused_reason = (f"Paused automatically: critical notice {notice.public_id} "

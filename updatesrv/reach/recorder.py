@@ -10,12 +10,12 @@ import threading
 from typing import Any
 
 import sqlalchemy as sa
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from ..db import upsert
 from ..notices.models import Notice
+from ..updates import rules
 from .models import NoticeReach
 
 # Install hashes per query when looking up the reach rows of the installs that checked.
@@ -109,7 +109,6 @@ def _moved(session: Session, table: Any, notices: dict[tuple[int, str], tuple[in
     follows the notices that told them, not every notice of the product."""
     affected_by_id = {nid: (pid, affected) for (pid, _pub), (nid, affected) in notices.items()}
     versions: dict[str, Version | None] = {}
-    specs: dict[str, SpecifierSet] = {}
     moved: list[dict[str, Any]] = []
     hashes = sorted({install_hash for _pid, install_hash in checks})
     for start in range(0, len(hashes), MOVED_CHUNK):
@@ -124,13 +123,8 @@ def _moved(session: Session, table: Any, notices: dict[tuple[int, str], tuple[in
                 continue
             at, version_text = checked
             if version_text not in versions:
-                try:
-                    versions[version_text] = Version(version_text)
-                except InvalidVersion:
-                    versions[version_text] = None
+                versions[version_text] = rules.installed_version(version_text)
             version = versions[version_text]
-            affected = found[1]
-            spec = specs.get(affected) or specs.setdefault(affected, SpecifierSet(affected))
-            if version is not None and not spec.contains(version, prereleases=True):
+            if version is not None and not rules.version_affected(found[1], version):
                 moved.append({"n": nid, "h": install_hash, "t": at})
     return moved

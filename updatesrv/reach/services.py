@@ -8,8 +8,6 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -17,6 +15,7 @@ from ..feedback.services import counts as feedback_counts
 from ..notices.models import Notice
 from ..outbox.models import OutboxMessage
 from ..stats.models import InstallSeen
+from ..updates import rules
 from .models import NoticeReach
 
 # Install hashes are kept 35 days (scheduling.jobs.INSTALL_HASH_RETENTION); an install
@@ -30,18 +29,12 @@ def published_at(notice: Notice) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else notice.opened_at
 
 
-def _matches(notice: Notice, spec: SpecifierSet, version: str, channel: str,
-             platform: str) -> bool:
-    """Notice matching as the check applies it (catalog.CatalogNotice.applies_to); an
-    install that sent no platform counts as matching, as it is told."""
-    if notice.channels and channel not in notice.channels:
-        return False
-    if notice.platforms and platform and platform not in notice.platforms:
-        return False
-    try:
-        return spec.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return False
+def _matches(notice: Notice, version_text: str, channel: str, platform: str) -> bool:
+    """Notice matching by the check's own rule; an install that sent no platform counts as
+    matching, as it is told."""
+    version = rules.installed_version(version_text)
+    return version is not None and rules.notice_applies(
+        notice.affected, notice.channels, notice.platforms, version, channel, platform)
 
 
 def affected_installs(session: Session, notice: Notice, now: dt.datetime) -> int:
@@ -52,13 +45,12 @@ def affected_installs(session: Session, notice: Notice, now: dt.datetime) -> int
     floor = (now - RETENTION).date()
     lookback = max((start - ACTIVE_WINDOW).date(), floor)
     end = notice.resolved_at.date() if notice.resolved_at else now.date()
-    spec = SpecifierSet(notice.affected)
     base = (InstallSeen.product_id == notice.product_id, InstallSeen.day >= lookback,
             InstallSeen.day <= end)
     keys = [tuple(k) for k in session.execute(
         sa.select(InstallSeen.version, InstallSeen.channel, InstallSeen.platform)
         .where(*base).distinct())
-        if _matches(notice, spec, *k)]
+        if _matches(notice, *k)]
     if not keys:
         return 0
     key_cols = sa.tuple_(InstallSeen.version, InstallSeen.channel, InstallSeen.platform)

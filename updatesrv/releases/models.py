@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
 from ..products.models import Product
+from ..updates.rules import release_public
 from ..versioning import Versioned, shown_in
 
 
@@ -44,8 +45,7 @@ class Release(Versioned, Base):
         back_populates="release", order_by="Artifact.platform", cascade="all, delete-orphan")
 
     def visible_at(self, now: dt.datetime) -> bool:
-        return (not self.draft and self.published_at is not None
-                and (self.publish_at is None or self.publish_at <= now))
+        return release_public(self.draft, self.published_at, self.publish_at, now)
 
 
 @shown_in("release")

@@ -20,6 +20,7 @@ from ..products.services import bump_catalog
 from ..rollouts.services import ROLLOUT_FIELDS, apply_rollout_fields
 from ..textinput import check_optional_text, check_text
 from ..timeutil import parse_rfc3339, rfc3339
+from ..updates.rules import release_public
 from ..versioning import lock_for_edit
 from ..versions import parse_version, version_key
 from .artifacts import (
@@ -124,8 +125,8 @@ def release_index(session: Session, product: Product, *, include_hidden: bool = 
     rows = list(session.execute(stmt))
     if not include_hidden:
         now = utcnow()
-        rows = [r for r in rows if not r.draft and r.published_at is not None
-                and (r.publish_at is None or r.publish_at <= now)]
+        rows = [r for r in rows
+                if release_public(r.draft, r.published_at, r.publish_at, now)]
     rows.sort(key=lambda r: parse_version(r.version), reverse=True)
     return rows
 

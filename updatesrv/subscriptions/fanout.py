@@ -6,12 +6,11 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 from sqlalchemy.orm import Session
 
 from ..outbox.models import OutboxEvent, OutboxMessage
 from ..outbox.services import message_row
+from ..updates import rules
 from . import mails
 from .models import Subscription
 
@@ -23,11 +22,12 @@ def matches(sub: Subscription, notice: dict[str, Any], notice_id: int) -> bool:
     (if any), the install's version inside the affected range, its platform listed."""
     if sub.notice_id is not None and sub.notice_id != notice_id:
         return False
-    if sub.version and not SpecifierSet(notice["affected"]).contains(
-            Version(sub.version), prereleases=True):
+    version = rules.installed_version(sub.version) if sub.version else None
+    if sub.version and version is None:
         return False
-    return not (sub.platform and notice["platforms"]
-                and sub.platform not in notice["platforms"])
+    # A subscriber names no channel: told of every channel's notices.
+    return rules.notice_applies(notice["affected"], (),
+                                notice["platforms"], version, None, sub.platform)
 
 
 def mails_for_event(session: Session, event: OutboxEvent, now: dt.datetime,

@@ -23,6 +23,7 @@ from ..releases.models import Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
 from ..versions import ANY_PLATFORM, to_semver, version_key
+from . import rules
 
 KIND_PREFERENCE = ("full", "installer", "delta")
 
@@ -67,7 +68,7 @@ class CatalogRelease:
     semver: str | None = None
 
     def visible_at(self, now: dt.datetime) -> bool:
-        return self.publish_at is None or self.publish_at <= now
+        return rules.release_public(False, self.published_at, self.publish_at, now)
 
     def artifact_for(self, platform: str | None) -> CatalogArtifact | None:
         if platform is not None and platform in self.artifacts:
@@ -97,16 +98,11 @@ class CatalogNotice:
     def fixed_by(self, version: Version) -> bool:
         """Whether moving to ``version`` leaves this issue behind: at or above the fix and
         outside the affected range."""
-        return (self.fixed_in is not None and version >= self.fixed_in
-                and not self.specifier.contains(version, prereleases=True))
+        return rules.fixed_by(self.specifier, self.fixed_in, version)
 
     def applies_to(self, version: Version, channel: str, platform: str | None) -> bool:
-        # With no platform given the platform filter is ignored: better told than missed.
-        if self.channels and channel not in self.channels:
-            return False
-        if self.platforms and platform is not None and platform not in self.platforms:
-            return False
-        return self.specifier.contains(version, prereleases=True)
+        return rules.notice_applies(self.specifier, self.channels, self.platforms, version,
+                                    channel, platform)
 
 
 MEMO_LIMIT = 4096
@@ -185,9 +181,11 @@ class Catalog:
 
     def fix_released(self, notice: CatalogNotice, now: dt.datetime) -> bool:
         """A published, visible, non-yanked release that fixes the notice exists."""
-        return notice.fixed_in is not None and any(
-            notice.fixed_by(r.version) and not r.yanked and r.visible_at(now)
-            for r in self.releases)
+        return self.fixing_release(notice, now) is not None
+
+    def fixing_release(self, notice: CatalogNotice, now: dt.datetime) -> CatalogRelease | None:
+        """The lowest offerable release that fixes the notice (rules.fixing_release)."""
+        return rules.fixing_release(self.releases, notice.specifier, notice.fixed_in, now)
 
     def notices_for(self, version: Version, channel: str,
                     platform: str | None) -> tuple[CatalogNotice, ...]:
@@ -272,7 +270,7 @@ def catalog_notice(n: Notice) -> CatalogNotice:
     installs it would reach, with the same matching rule)."""
     return CatalogNotice(
         public_id=n.public_id, revision=n.revision, title=n.title, summary=n.summary,
-        severity=n.severity, status=n.status, specifier=SpecifierSet(n.affected),
+        severity=n.severity, status=n.status, specifier=rules.affected_range(n.affected),
         platforms=tuple(n.platforms), channels=tuple(n.channels), workaround=n.workaround,
         fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
         updated_at=n.updated_at,

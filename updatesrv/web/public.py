@@ -20,13 +20,12 @@ from ..paging import page_args
 from ..products.models import Product
 from ..products.platforms import product_platforms
 from ..products.services import get_product, list_all_public_products
-from ..releases.models import Release
 from ..releases.services import (
     get_release,
     latest_per_channel,
     releases_page,
 )
-from ..updates.catalog import Catalog
+from ..updates.catalog import Catalog, CatalogRelease, catalog_notice
 from ..updates.decision import Decision, UpdateQuery, decide
 from ..versions import parse_platform, parse_version
 
@@ -171,14 +170,10 @@ def known_issues(product: str) -> str:
         open_count=len(open_rows))
 
 
-def _fix_release(prod: Product, fixed_in: str | None) -> Release | None:
-    if not fixed_in:
-        return None
-    try:
-        rel = get_release(db.session, prod, fixed_in)
-    except NotFound:
-        return None
-    return rel if rel.visible_at(utcnow()) else None
+def _fix_release(prod: Product, notice: Notice) -> CatalogRelease | None:
+    """The release that makes "fix available" true, by the check's rule: a yanked or
+    scheduled fix is none, a later release outside the range is one."""
+    return _catalog(prod).fixing_release(catalog_notice(notice), utcnow())
 
 
 @bp.get("/p/<product>/known-issues/<notice_id>")
@@ -187,7 +182,7 @@ def notice_page(product: str, notice_id: str) -> str:
     notice = get_notice(db.session, prod, notice_id)
     return render_template("public/notice.html", product=prod, notice=notice,
                            affected_text=affected_in_words(notice.affected),
-                           fix_release=_fix_release(prod, notice.fixed_in),
+                           fix_release=_fix_release(prod, notice),
                            links=releases_for_notice(db.session, prod, notice),
                            support=support_url(prod))
 
