@@ -208,6 +208,12 @@ class UpdateClient:
                                       404, detail)
             raise RequestRejected(f"{reply.url.split('?')[0]} was not found (HTTP 404): is "
                                   f"{self.server} the right server address?", 404, detail)
+        if 400 <= reply.status < 500 and problem.get("field") == "platform":
+            # Say what this install sent: the integrator typed it (or it is this machine's
+            # default) and must change it to one of the product's ids.
+            raise RequestRejected(f"the server refused the platform this install sent "
+                                  f"({self.platform!r}): {detail or reply.status}",
+                                  reply.status, detail)
         if 400 <= reply.status < 500:
             raise RequestRejected(f"the server refused the check: {detail or reply.status}",
                                   reply.status, detail)

@@ -20,7 +20,7 @@ from ..trust.statements import sign_check
 from ..updates.catalog import CachedAnswer, Catalog, CatalogCache
 from ..updates.decision import UpdateQuery, decide, in_rollout
 from ..updates.response import check_body
-from ..versions import parse_platform, parse_version
+from ..versions import PLATFORM_RE, parse_version
 from .helpers import encode_json
 
 if TYPE_CHECKING:
@@ -57,9 +57,10 @@ def channel_arg(catalog: Catalog, args: Mapping[str, str]) -> str:
     return channel
 
 
-def platform_arg(args: Mapping[str, str]) -> str | None:
-    value = args.get("platform")
-    return parse_platform(value) if value else None
+def platform_arg(catalog: Catalog, args: Mapping[str, str]) -> str | None:
+    """The product's id for the install's platform; an id it does not know (``windows``
+    for ``windows-x86_64``) is refused rather than answered with "nothing to see"."""
+    return catalog.reported_platform(args.get("platform"))
 
 
 def parse_install_id(value: str | None, field: str = "install_id") -> str | None:
@@ -86,14 +87,25 @@ def shown_arg(args: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
 
 
 def answer_check(rt: Runtime, config: Mapping[str, Any], product: str,
-                 args: Mapping[str, str], base: str, if_none_match: str | None) -> CheckReply:
+                 args: Mapping[str, str], base: str, if_none_match: str | None, *,
+                 note_refused: bool = True) -> CheckReply:
     """Validates the query, decides (or takes the cached answer), signs once per cached
     answer, records the check, and renders status and headers (304 on a matching ETag).
-    Raises InvalidInput / NotFound before anything is recorded."""
+    Raises InvalidInput / NotFound before anything is recorded, except that an unknown
+    platform id is noted for the vendor's dashboard (``note_refused``: the fast lane
+    leaves that to the Flask view, which answers the refusal)."""
     version = parse_version(args.get("version"))
     catalog = catalog_of(rt.catalogs, product)
     channel = channel_arg(catalog, args)
-    platform = platform_arg(args)
+    try:
+        platform = platform_arg(catalog, args)
+    except InvalidInput as exc:
+        # Refused, but not forgotten: the vendor's dashboard lists ids installs sent.
+        sent = args.get("platform") or ""
+        if note_refused and exc.extra.get("known_platforms") is not None \
+                and PLATFORM_RE.match(sent):
+            rt.recorder.rejected.add(catalog.product_id, sent, utcnow())
+        raise
     install_id = parse_install_id(args.get("install_id"))
     shown = shown_arg(args)
     now = utcnow()

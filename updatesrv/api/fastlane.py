@@ -73,7 +73,7 @@ class CheckFastLane:
                                 lambda: host, root_path.rstrip("/"))
         runtime: Runtime = self.app.extensions["updatesrv"]
         reply = answer_check(runtime, config, product, query_args(environ), base,
-                             environ.get("HTTP_IF_NONE_MATCH"))
+                             environ.get("HTTP_IF_NONE_MATCH"), note_refused=False)
         headers = reply.headers
         if reply.status == 200:
             headers = [*headers, ("Content-Length", str(len(reply.body)))]

@@ -28,8 +28,8 @@ def _channel(catalog: Catalog) -> str:
     return channel_arg(catalog, request.args)
 
 
-def _platform() -> str | None:
-    return platform_arg(request.args)
+def _platform(catalog: Catalog) -> str | None:
+    return platform_arg(catalog, request.args)
 
 
 @bp.get("/products/<product>/check")
@@ -122,7 +122,7 @@ def notices(product: str) -> Response:
     support pages. Without ``version``, every notice that is not withdrawn."""
     catalog = _catalog(product)
     channel = _channel(catalog)
-    platform = _platform()
+    platform = _platform(catalog)
     raw_version = request.args.get("version")
     base = base_url()
     now = utcnow()

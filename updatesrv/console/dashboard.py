@@ -25,6 +25,7 @@ from ..products import services as products
 from ..products.models import Product
 from ..releases import services as releases
 from ..rollouts import services as rollouts
+from ..stats.rejected import rejected_platforms
 from ..stats.services import active_installs
 from . import forms
 from .auth import (
@@ -105,7 +106,8 @@ def dashboard(vendor: str, product: str) -> View:
     by_severity = {s: sum(1 for n in open_notices if n.severity == s) for s in SEVERITIES}
     runtime(current_app).recorder.flush()
     db.session.commit()
-    counts = active_installs(db.session, prod.id, now.date() - dt.timedelta(days=29))
+    since = now.date() - dt.timedelta(days=29)
+    counts = active_installs(db.session, prod.id, since)
     rolling = [r for r in rows if not r.draft and (r.rollout_percent < 100 or r.paused)]
     stops = {s.channel: s for s in rollouts.emergency_stops(db.session, prod)}
     # An emergency stop only makes sense where installs are offered something.
@@ -118,7 +120,8 @@ def dashboard(vendor: str, product: str) -> View:
                            stoppable=stoppable, checklist=checklist,
                            latest=latest, drafts=drafts, by_severity=by_severity,
                            open_notices=open_notices, chart=_installs_chart(counts),
-                           total_installs=sum(counts.values()))
+                           total_installs=sum(counts.values()),
+                           unknown_platforms=rejected_platforms(db.session, prod.id, since))
 
 
 @bp.post("/<vendor>/p/<product>/channels/<channel>/stop")

@@ -15,38 +15,15 @@ from .. import runtime
 from ..api.helpers import base_url
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
+from ..products.aliases import ARCH_ALIASES, OS_ALIASES
+from ..products.aliases import arch_name as arch_name  # the feeds import them from here
+from ..products.aliases import os_name as os_name
 from ..updates.catalog import CachedAnswer, Catalog
 from ..updates.decision import Decision, UpdateQuery, decide, in_rollout
 from ..updates.response import absolute
 from . import FORMAT_NAMES
 
 bp = Blueprint("feeds", __name__, url_prefix="/u/<product>")
-
-
-# Updaters name operating systems and CPUs their own way; products name platforms
-# freely (windows-x86_64, macos-arm64, linux, ...). Aliases in order of preference.
-OS_ALIASES = {
-    "windows": ("windows", "win", "win32", "win64"),
-    "macos": ("macos", "mac", "darwin", "osx"),
-    "linux": ("linux",),
-}
-ARCH_ALIASES = {
-    "x86_64": ("x86_64", "x64", "amd64"),
-    "aarch64": ("arm64", "aarch64"),
-    "i686": ("x86", "i686", "ia32", "i386"),
-    "armv7": ("armv7", "armv7l", "arm"),
-    "universal": ("universal",),
-}
-
-
-def os_name(value: str) -> str | None:
-    value = value.lower()
-    return next((os for os, names in OS_ALIASES.items() if value in names), None)
-
-
-def arch_name(value: str) -> str | None:
-    value = value.lower()
-    return next((arch for arch, names in ARCH_ALIASES.items() if value in names), None)
 
 
 def resolve_platform(catalog: Catalog, os: str | None, arch: str | None) -> str | None:

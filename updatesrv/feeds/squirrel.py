@@ -51,6 +51,9 @@ def _platform(catalog: Catalog, value: str) -> str | None:
     if value in catalog.platforms:
         return value
     os, _, arch = value.partition("-")
+    if os_name(os) is None and value not in catalog.registry:
+        # A typo must not silently become "macOS": say which ids the product knows.
+        catalog.reported_platform(value)
     return resolve_platform(catalog, os_name(os) or "macos", arch_name(arch) if arch else None)
 
 

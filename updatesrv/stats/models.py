@@ -54,3 +54,16 @@ class UnrecordedCount(Base):
     checks_dropped: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     installs_dropped: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     installs_over_cap: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RejectedPlatform(Base):
+    """Checks refused because the install sent a platform id the product does not know,
+    per day, product and id (see stats/rejected.py)."""
+
+    __tablename__ = "platforms_rejected"
+
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    checks: Mapped[int] = mapped_column(sa.BigInteger, default=0)

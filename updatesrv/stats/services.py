@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..db import upsert, utcnow, write_intent
 from ..reach import recorder as reach
+from . import rejected
 from .models import CheckCount, InstallSeen, UnrecordedCount
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class CheckRecorder:
         self._thread_pid: int | None = None
         self._stop = threading.Event()
         self.reach = reach.ReachBuffer()
+        self.rejected = rejected.RejectedPlatforms()
 
     def install_hash(self, install_id: str) -> str:
         return hmac.new(self._hash_key, install_id.encode(), hashlib.sha256).hexdigest()[:32]
@@ -161,8 +163,9 @@ class CheckRecorder:
                 checks_dropped, self._checks_dropped = self._checks_dropped, Counter()
                 installs_dropped, self._installs_dropped = self._installs_dropped, Counter()
             told, shown, checks = self.reach.take()
+            refused = self.rejected.take()
             if not (counts or installs or checks_dropped or installs_dropped or told or shown
-                    or checks):
+                    or checks or refused):
                 return 0
             session = self._session_factory()
             try:
@@ -178,11 +181,13 @@ class CheckRecorder:
                                 "install_hash"])
                     _write_unrecorded(session, checks_dropped, installs_dropped, over_cap)
                     reach.write(session, told, shown, checks)
+                    rejected.write(session, refused)
                     session.commit()
             except Exception:
                 session.rollback()
                 self._put_back(counts, installs, checks_dropped, installs_dropped)
                 self.reach.put_back(told, shown, checks)
+                self.rejected.put_back(refused)
                 raise
             finally:
                 session.close()

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..db import read_only
 from ..notices.models import SEVERITIES, Notice
+from ..products.aliases import reported_platform
 from ..products.models import Product
+from ..products.platforms import BUILTIN_NAMES, product_platforms
 from ..releases.models import Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
@@ -137,6 +139,10 @@ class Catalog:
     feed_formats: frozenset[str] = frozenset()
     # The product row's edit counter (its ETag's first part; see versioning.py).
     product_row_version: int = 1
+    # The product's own platforms (declared, then used by files) and every id it accepts
+    # (those plus the built-in table): installs reporting another id are refused.
+    own_platforms: tuple[str, ...] = ()
+    registry: frozenset[str] = frozenset()
     # Notice selection depends only on (version, channel, platform) and installs share a
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
@@ -198,6 +204,10 @@ class Catalog:
             self._notice_memo[key] = found
         return found
 
+    def reported_platform(self, value: str | None) -> str | None:
+        """The platform an install reported, as this product names it (400 otherwise)."""
+        return reported_platform(value, self.own_platforms, self.registry, self.slug)
+
     def channels_up_to(self, channel: str) -> frozenset[str]:
         """The channel and every more stable one: a beta install also gets stable."""
         return frozenset(self.channels[: self.channels.index(channel) + 1])
@@ -252,6 +262,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
     notices.sort(key=lambda n: n.updated_at, reverse=True)
     notices.sort(key=lambda n: SEVERITIES.index(n.severity))
     minimum = product.minimum_supported_version
+    own = tuple(product_platforms(session, product))
     return Catalog(
         product_id=product.id, slug=product.slug, name=product.name, revision=revision,
         channels=tuple(product.channels),
@@ -261,6 +272,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         support_url=product.support_url, support_email=product.support_email,
         notices=tuple(notices), product_row_version=product.row_version,
         feed_formats=frozenset(product.feed_formats or ()),
+        own_platforms=own, registry=frozenset((*own, *BUILTIN_NAMES)),
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
 

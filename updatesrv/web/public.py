@@ -27,7 +27,7 @@ from ..releases.services import (
 )
 from ..updates.catalog import Catalog, CatalogRelease, catalog_notice
 from ..updates.decision import Decision, UpdateQuery, decide
-from ..versions import parse_platform, parse_version
+from ..versions import parse_version
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 20
@@ -106,7 +106,7 @@ def _am_i_affected(prod: Product, catalog: Catalog) -> dict[str, Any] | None:
         return result
     raw_platform = request.args.get("platform", "").strip()
     try:
-        platform = parse_platform(raw_platform) if raw_platform else None
+        platform = catalog.reported_platform(raw_platform or None)
     except InvalidInput:
         result["error"] = "Choose your computer from the list, or “I don't know”."
         return result
