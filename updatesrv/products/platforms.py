@@ -7,6 +7,7 @@ already use; each has a human name for people (built-in, or the vendor's own).""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,6 +65,15 @@ def product_platforms(session: Session, product: Product) -> list[str]:
 def known_platforms(session: Session, product: Product) -> list[str]:
     """Every id the product accepts: its own platforms first, then the built-in table."""
     return list(dict.fromkeys([*product_platforms(session, product), *BUILTIN_NAMES]))
+
+
+def install_choices(session: Session, product: Product,
+                    extra: Iterable[str] = ()) -> list[str]:
+    """The platforms a person picks from ("Your computer" in "Am I affected?" and the
+    subscribe forms): the product's own, then ``extra`` (its notices' platforms); the
+    built-in table while it has none."""
+    own = list(dict.fromkeys([*product_platforms(session, product), *extra]))
+    return own or list(BUILTIN_NAMES)
 
 
 def choices(session: Session, product: Product,

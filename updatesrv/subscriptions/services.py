@@ -19,8 +19,10 @@ from ..notices.models import Notice
 from ..notices.services import get_notice
 from ..outbox.services import current_base_url, enqueue_mail
 from ..products.models import Product
+from ..products.platforms import require_known
+from ..releases.services import release_index
 from ..timeutil import rfc3339
-from ..versions import parse_platform, parse_version
+from ..versions import parse_version, version_key
 from . import mails, tokens
 from .errors import InvalidEmail, LinkInvalid
 from .models import Subscription
@@ -71,15 +73,30 @@ def parse_request(session: Session, product: Product,
             raise InvalidInput(f"{product.slug} has no notice {notice_id!r}",
                                field="notice_id") from None
     version = _optional(data, "version")
-    version = str(parse_version(version, "version")) if version else None
+    version = released_version(session, product, version) if version else None
     platform = _optional(data, "platform")
-    platform = parse_platform(platform, "platform") if platform else None
+    # The product's registry, as for notices: a free-typed "windows" would never match.
+    platform = require_known(session, product, platform, "platform") if platform else None
     locale = _optional(data, "locale")
     if locale and not LOCALE_RE.match(locale):
         raise InvalidInput("locale must be a language tag such as 'en' or 'de-CH'",
                            field="locale")
     return {"email": email, "notice": notice, "version": version, "platform": platform,
             "locale": locale}
+
+
+def released_version(session: Session, product: Product, value: str) -> str:
+    """A subscriber's version must be one the product released (any visible release):
+    mail is filtered by it, and a version no install runs would never be mailed."""
+    version = parse_version(value, "version")
+    released = release_index(session, product)
+    if not released or any(version_key(parse_version(r.version)) == version_key(version)
+                           for r in released):
+        return str(version)
+    listed = ", ".join(r.version for r in released[:8])
+    raise InvalidInput(f"version {value!r} is not a released version of {product.name}, so "
+                       f"no notice would reach it; released versions: {listed}"
+                       f"{' …' if len(released) > 8 else ''}", field="version")
 
 
 def filter_key(notice: Notice | None, version: str | None, platform: str | None) -> str:

@@ -18,7 +18,7 @@ from ..notices.osv import notice_to_osv
 from ..notices.services import affected_in_words, get_notice, list_notices, support_url
 from ..paging import page_args
 from ..products.models import Product
-from ..products.platforms import product_platforms
+from ..products.platforms import install_choices
 from ..products.services import get_product, list_all_public_products
 from ..releases.services import (
     get_release,
@@ -159,8 +159,7 @@ def known_issues(product: str) -> str:
             groups.append((label, []))
         groups[-1][1].append(notice)
     platforms = sorted({p for n in catalog.notices for p in n.platforms})
-    own = product_platforms(db.session, prod)
-    platform_choices = list(dict.fromkeys([*own, *platforms]))
+    platform_choices = install_choices(db.session, prod, platforms)
     return render_template(
         "public/known_issues.html", product=prod, groups=groups, page=page, pages=pages,
         total=len(ordered), affected=affected, statuses=STATUSES, severities=SEVERITIES,

@@ -28,6 +28,7 @@ from ..feedback.services import counts as feedback_counts
 from ..feedback.services import leave_message, vote, vote_of
 from ..notices.models import Notice
 from ..notices.services import get_notice, support_url
+from ..products.platforms import install_choices
 from ..products.services import get_product
 from ..ratelimit.services import client_key, hit
 from ..subscriptions import services as subs
@@ -55,6 +56,7 @@ def subscribe(product: str) -> Any:
         return render_template("public/subscribe.html", product=prod, disabled=True,
                                form={}, error=None, notice=None), 503
     form = request.form if request.method == "POST" else request.args
+    choices = install_choices(db.session, prod)
     notice_id = (form.get("notice_id") or "").strip()
     notice = None
     if notice_id:
@@ -63,18 +65,19 @@ def subscribe(product: str) -> Any:
         except UpdatesrvError:
             notice = None
     if request.method == "GET":
-        return render_template("public/subscribe.html", product=prod, form=form, error=None,
-                               notice=notice)
+        return render_template("public/subscribe.html", product=prod, platform_choices=choices,
+                               form=form, error=None, notice=notice)
     data = {k: form.get(k, "") for k in ("email", "notice_id", "version", "platform")}
     try:
         _rate_limit("subscribe", "SUBSCRIBE_RATE_LIMIT")
         subs.subscribe(db.session, prod, data)
     except UpdatesrvError as exc:
         db.session.rollback()
-        return render_template("public/subscribe.html", product=prod, form=form, error=exc,
-                               notice=notice), exc.status
-    return render_template("public/subscribe.html", product=prod, form=form, error=None,
-                           notice=notice, sent_to=data["email"].strip()), 202
+        return render_template("public/subscribe.html", product=prod, platform_choices=choices,
+                               form=form, error=exc, notice=notice), exc.status
+    return render_template("public/subscribe.html", product=prod, platform_choices=choices,
+                           form=form, error=None, notice=notice,
+                           sent_to=data["email"].strip()), 202
 
 
 def _link_page(product: str, action: str, token: str, sub: Any, done: bool = False,
