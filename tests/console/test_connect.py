@@ -49,6 +49,11 @@ def test_release_without_semver_form_is_warned_about(owner: FlaskClient, api: Ap
     assert response.status_code == 201, response.json
     release_page = html.unescape(owner.get("/console/acme/p/ledgerly/releases/2.0.post1")
                                  .get_data(as_text=True))
-    assert "2.0.post1 has no SemVer form" in release_page and "tauri" in release_page
-    assert "no minisign signature" in release_page
-    assert "2.0.post1 has no SemVer form" in html.unescape(owner.get(PAGE).get_data(as_text=True))
+    assert "The tauri feed(s) skip 2.0.post1: it has no SemVer form" in release_page
+    assert "They offer the newest release they can serve instead." in release_page
+    api.post("/api/v1/products/ledgerly/releases", json={"version": "2.1",
+                                                         "artifacts": [artifact()]})
+    connect_page = html.unescape(owner.get(PAGE).get_data(as_text=True))
+    assert "skip 2.0.post1: it has no SemVer form" in connect_page
+    assert ("The tauri feed(s) skip 2.1 (windows-x86_64): its file has no minisign "
+            "signature") in connect_page

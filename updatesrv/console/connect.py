@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from packaging.version import Version
 from wtforms.fields.choices import SelectChoice
 
+from .. import runtime
 from ..api.helpers import base_url
 from ..db import db
 from ..errors import UpdatesrvError
-from ..feeds import FORMAT_NAMES, FORMATS, SEMVER_FORMATS
+from ..feeds import FORMAT_NAMES, FORMATS
+from ..feeds.servable import NO_SEMVER, why_not_served
 from ..products import services as products
 from ..products.models import Product
 from ..releases.models import Release
 from ..releases.services import load_releases, release_index
-from ..versions import to_semver
 from . import forms
 from .auth import login_required, product_access
 from .common import View, bp, form_status
@@ -93,27 +93,32 @@ def feed_guides(prod: Product, base: str) -> list[FeedGuide]:
 
 
 def feed_warnings(prod: Product, releases: list[Release]) -> list[str]:
-    """Why a published release is missing from a feed that is switched on."""
-    on = set(prod.feed_formats or [])
-    semver_on = sorted(on & SEMVER_FORMATS)
+    """Which published release each switched-on feed skips, and why (the rule the feed's
+    decision applies: feeds/servable.py). The feed offers the newest release it can serve
+    instead, so say so."""
+    on = [f for f in FORMATS if f in set(prod.feed_formats or [])]
+    catalog = runtime(current_app).catalogs.get(prod.slug, fresh=True)
+    if not on or catalog is None:
+        return []
+    wanted = {r.id for r in releases}
     warnings = []
-    for release in releases:
-        if release.draft or release.yanked:
+    for release in catalog.releases:
+        if release.id not in wanted or release.yanked:
             continue
-        if semver_on and to_semver(Version(release.version)) is None:
-            warnings.append(f"{release.version} has no SemVer form (epochs, post- and "
-                            f"dev-releases, local versions or four-part numbers have none), so "
-                            f"the {', '.join(semver_on)} feed(s) leave it out.")
-        for artifact in release.artifacts:
-            where = f"{release.version} {artifact.platform} ({artifact.kind})"
-            if "electron" in on and artifact.kind != "delta" and artifact.sha512 is None:
-                warnings.append(f"{where} has no sha512: electron-updater cannot verify it, "
-                                "so the electron feed does not offer it.")
-            if "velopack" in on and artifact.sha1 is None:
-                warnings.append(f"{where} has no sha1: Velopack cannot verify it.")
-            if "tauri" in on and artifact.kind != "delta" and artifact.minisign_signature is None:
-                warnings.append(f"{where} has no minisign signature: Tauri's updater refuses "
-                                "it, so the Tauri feed answers 204.")
+        reasons: dict[str, list[str]] = {}
+        for fmt in on:
+            for artifact in release.artifacts.values():
+                reason = why_not_served(fmt, release, artifact)
+                if reason is None:
+                    continue
+                where = "" if reason == NO_SEMVER else f" ({artifact.platform})"
+                reasons.setdefault(f"{release.version_text}{where}: {reason}", []).append(fmt)
+                if reason == NO_SEMVER:
+                    break
+        for text, formats in reasons.items():
+            names = ", ".join(dict.fromkeys(formats))
+            warnings.append(f"The {names} feed(s) skip {text}. They offer the newest release "
+                            "they can serve instead.")
     return warnings
 
 

@@ -22,6 +22,7 @@ from ..updates.catalog import CachedAnswer, Catalog
 from ..updates.decision import Decision, UpdateQuery, decide, in_rollout
 from ..updates.response import absolute
 from . import FORMAT_NAMES
+from .servable import servable
 
 bp = Blueprint("feeds", __name__, url_prefix="/u/<product>")
 
@@ -109,7 +110,7 @@ def answer(fmt: str, catalog: Catalog, query: UpdateQuery, extra: tuple[object, 
            render: Callable[[Decision, str], bytes]) -> tuple[bytes, str]:
     """The decision for this query, rendered by the format (memoized)."""
     return memoized(fmt, catalog, query, extra,
-                    lambda base: render(decide(query, catalog), base))
+                    lambda base: render(decide(query, catalog, servable(fmt)), base))
 
 
 def record_check(catalog: Catalog, query: UpdateQuery) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from packaging.version import Version
@@ -98,7 +99,14 @@ def in_rollout(install_id: str | None, product: str, release: CatalogRelease) ->
     return rollout_bucket(install_id, product, release.version_text) < release.rollout_percent * 100
 
 
-def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
+# A compatible feed's "can I express this release's file?" (feeds/servable.py).
+Servable = Callable[[CatalogRelease, CatalogArtifact], bool]
+
+
+def decide(query: UpdateQuery, catalog: Catalog, servable: Servable | None = None) -> Decision:
+    """The update for this install. ``servable``: a feed decides over the releases it can
+    express, so one it cannot (a post-release in a SemVer feed, a file without the hash the
+    updater checks) is skipped and the release before it is still offered."""
     channels = catalog.channels_up_to(query.channel)
     installed = installed_status(query, catalog)
     version = query.version
@@ -132,7 +140,7 @@ def decide(query: UpdateQuery, catalog: Catalog) -> Decision:
                 version is None or version < release.min_upgrade_from):
             continue  # stepping stone: go to an earlier release first
         candidate = eligible_artifact(release, catalog, channels, query.platform, query.now)
-        if candidate is None:
+        if candidate is None or (servable is not None and not servable(release, candidate)):
             continue
         bypass = (release.critical or must_update
                   or any(n.fixed_by(release.version) for n in critical_notices))
