@@ -101,10 +101,10 @@ def test_report_votes_once_per_install(live_server, api, product, tmp_path):
     client = _client(live_server, tmp_path)
     [n] = client.check().notices
     client.report(n, "affected")
-    client.report(n, "workaround_failed")  # replaces the first vote
+    client.report(n, "workaround_failed")  # replaces the first vote, still affected
     _client(live_server, tmp_path / "other").report(n, "workaround_helped")
     assert _reach(api, notice["id"])["feedback"] == {
-        "affected": 0, "workaround_helped": 1, "workaround_failed": 1, "messages": 0}
+        "affected": 2, "workaround_helped": 1, "workaround_failed": 1, "messages": 0}
     with pytest.raises(ValueError):
         client.report(n, "angry")
     anonymous = UpdateClient(live_server.url, "ledgerly", "2.0", platform=WIN)

@@ -81,4 +81,5 @@ def test_page_votes_once_per_browser_and_the_failed_workaround_reaches_a_human(
     assert mail["Reply-To"] == "eve@example.com"
     assert "Resume does nothing on my Mac." in mail.get_body(("plain",)).get_content()
     counts = client.get(url).data
-    assert b"The workaround did not help (1)" in counts and b"I am affected (1)" in counts
+    # Whoever says the workaround failed is still affected: the two people still count.
+    assert b"The workaround did not help (1)" in counts and b"I am affected (2)" in counts

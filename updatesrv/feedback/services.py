@@ -52,6 +52,9 @@ def vote_of(session: Session, notice: Notice, voter_hash: str) -> str | None:
 
 
 def counts(session: Session, notice_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per notice: ``affected`` people (everyone who voted: a workaround answer comes from
+    someone affected), of whom ``workaround_helped`` / ``workaround_failed`` said so last,
+    and ``messages`` left."""
     out = {nid: dict.fromkeys(KINDS, 0) for nid in notice_ids}
     if not notice_ids:
         return out
@@ -60,6 +63,11 @@ def counts(session: Session, notice_ids: list[int]) -> dict[int, dict[str, int]]
             .where(FeedbackVote.notice_id.in_(notice_ids))
             .group_by(FeedbackVote.notice_id, FeedbackVote.kind)):
         out[nid][kind] = int(n)
+    for value in out.values():
+        # One vote per person, the latest kind. Saying whether the workaround helped or
+        # failed is said by someone affected: they count as affected too, once.
+        value["affected"] = value["affected"] + value["workaround_helped"] + \
+            value["workaround_failed"]
     for nid, n in session.execute(
             sa.select(FeedbackMessage.notice_id, sa.func.count())
             .where(FeedbackMessage.notice_id.in_(notice_ids))
