@@ -1,0 +1,166 @@
+"""Every surface tells the same installs as the check (issue 19). A fleet of simulated
+installs (versions released and not, pre-releases, two channels, three platforms and
+"did not say") checks a real app; then each surface is asked the same question with the
+same catalog: the public notices API, "Am I affected?", the Squirrel feed's notes, the
+reach count, the console's preview count, subscription mail filters, OSV and the notice
+pages' affected releases. Each must name exactly the check's affected set.
+Database-backed: SQLite, and PostgreSQL with UPDATESRV_TEST_DATABASE_URL (25-35 s on
+two shared cores)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from packaging.version import Version
+
+from updatesrv import runtime
+from updatesrv.console.notices import _reach as console_preview_count
+from updatesrv.db import db, utcnow
+from updatesrv.notices.models import Notice
+from updatesrv.products.models import Product
+from updatesrv.reach.services import affected_installs
+from updatesrv.subscriptions.fanout import matches as mail_matches
+from updatesrv.updates.catalog import catalog_notice
+
+from ..conftest import artifact
+
+INSTALLS = 2000
+PLATFORMS = ("windows-x86_64", "macos-arm64", "linux-x86_64", None)
+CHANNELS = ("stable", "beta")
+RELEASED = ("1.0", "1.1", "2.0", "2.0.1")
+VERSIONS = (*RELEASED, "1.5", "2.0.0", "2.1rc1", "2.1.dev1", "0.9")
+NOTICES = [
+    {"title": "Sync stalls", "affected": ">=2.0,<2.0.1",
+     "platforms": ["windows-x86_64", "macos-arm64"]},
+    {"title": "Old crash", "affected": "<1.1"},
+    {"title": "Beta crash", "affected": ">=2.1rc1", "channels": ["beta"]},
+    {"title": "Linux font", "affected": "==1.1", "platforms": ["linux-x86_64"],
+     "channels": ["stable"]},
+    {"title": "Everything but 2.0", "affected": ">=1.0,!=2.0"},
+]
+Combo = tuple[str, str, str | None]
+
+
+@pytest.fixture
+def fleet(api: Any, product: str) -> dict[str, Any]:
+    assert api.patch("/api/v1/products/ledgerly",
+                     json={"feed_formats": ["squirrel"]}).status_code == 200
+    all_files = [artifact(p, i) for i, p in enumerate(PLATFORMS[:3])]
+    for version in RELEASED:
+        assert api.post("/api/v1/products/ledgerly/releases", json={
+            "version": version, "artifacts": all_files}).status_code == 201
+    assert api.post("/api/v1/products/ledgerly/releases", json={
+        "version": "2.1rc1", "channel": "beta", "artifacts": all_files}).status_code == 201
+    ids = []
+    for body in NOTICES:
+        response = api.post("/api/v1/products/ledgerly/notices",
+                            json={"severity": "major", **body})
+        assert response.status_code == 201, response.json
+        ids.append(response.json["id"])
+    rng = random.Random(19)
+    installs = [(f"install-{i}", rng.choice(VERSIONS), rng.choice(CHANNELS),
+                 rng.choice(PLATFORMS)) for i in range(INSTALLS)]
+    return {"ids": ids, "installs": installs}
+
+
+def _query(version: str, channel: str, platform: str | None) -> str:
+    return f"version={version}&channel={channel}" + (f"&platform={platform}" if platform else "")
+
+
+def test_every_surface_tells_the_installs_the_check_tells(app, api, client, fleet) -> None:
+    ids: list[str] = fleet["ids"]
+    installs = fleet["installs"]
+    # The check, install by install (recorded, as installs are).
+    told: dict[str, set[str]] = {n: set() for n in ids}
+    by_combo: dict[Combo, set[str]] = {}
+    for install_id, version, channel, platform in installs:
+        body = client.get(f"/api/v1/products/ledgerly/check?{_query(version, channel, platform)}"
+                          f"&install_id={install_id}").json
+        names = {n["id"] for n in body["notices"]}
+        by_combo.setdefault((version, channel, platform), names)
+        assert by_combo[(version, channel, platform)] == names  # one answer per combo
+        for notice_id in names:
+            told[notice_id].add(install_id)
+    assert all(told[n] for n in ids), "every notice reaches someone in this fleet"
+
+    def spread(answers: dict[Combo, set[str]]) -> dict[str, set[str]]:
+        """A per-combo answer as the set of installs told of each notice."""
+        out: dict[str, set[str]] = {n: set() for n in ids}
+        for install_id, version, channel, platform in installs:
+            for notice_id in answers[(version, channel, platform)]:
+                out[notice_id].add(install_id)
+        return out
+
+    # The public notices API and "Am I affected?".
+    api_answers: dict[Combo, set[str]] = {}
+    page_answers: dict[Combo, set[str]] = {}
+    feed_answers: dict[Combo, set[str] | None] = {}
+    for combo in by_combo:
+        query = _query(*combo)
+        api_answers[combo] = {n["id"] for n in client.get(
+            f"/api/v1/products/ledgerly/notices?{query}").json["notices"]}
+        page = client.get(f"/p/ledgerly/known-issues/?{query}").text
+        listed = re.search(r'<ul class="affected-list">(.*?)</ul>', page, re.S)
+        page_answers[combo] = set(re.findall(r"/known-issues/([A-Z0-9-]+)\"",
+                                             listed.group(1))) if listed else set()
+        version, channel, platform = combo
+        # The Squirrel feed carries the notices in the offered release's notes.
+        feed = client.get(f"/u/ledgerly/squirrel/{platform or 'macos'}/{version}"
+                          f"?channel={channel}") if platform else None
+        feed_answers[combo] = (set(re.findall(r"/known-issues/([A-Z0-9-]+)",
+                                              json.loads(feed.data)["notes"]))
+                               if feed is not None and feed.status_code == 200 else None)
+    assert spread(api_answers) == told
+    assert spread(page_answers) == told
+    offered = {c: a for c, a in feed_answers.items() if a is not None}
+    assert offered, "some installs are offered an update through the feed"
+    assert all(offered[c] == by_combo[c] for c in offered)
+
+    runtime(app).recorder.flush()
+    with app.test_request_context():
+        product = db.session.query(Product).filter_by(slug="ledgerly").one()
+        catalog = runtime(app).catalogs.get("ledgerly", fresh=True)
+        assert catalog is not None
+        for notice_id in ids:
+            notice = db.session.query(Notice).filter_by(public_id=notice_id).one()
+            # Reach: distinct affected installs; the console's preview of the same notice.
+            assert affected_installs(db.session, notice, utcnow()) == len(told[notice_id])
+            assert console_preview_count(product, catalog_notice(notice)) == len(
+                told[notice_id]), notice_id
+            # Subscribers name a version and platform, never a channel: told of every
+            # install the check tells (and of other channels', better told than missed).
+            payload = {"affected": notice.affected, "platforms": notice.platforms}
+            for install_id, version, channel, platform in installs:
+                sub = SimpleNamespace(notice_id=None, version=version, platform=platform)
+                mailed = mail_matches(sub, payload, notice.id)  # type: ignore[arg-type]
+                if install_id in told[notice_id]:
+                    assert mailed, (notice_id, version, platform)
+                elif not notice.channels or channel in notice.channels:
+                    assert not mailed, (notice_id, version, channel, platform)
+            # OSV and the notice page list the released versions the check tells on.
+            channel = notice.channels[0] if notice.channels else "stable"
+            expected = [v for v in sorted((*RELEASED, "2.1rc1"), key=Version)
+                        if notice_id in by_combo_or_ask(client, by_combo, v, channel)]
+            osv = client.get(f"/p/ledgerly/known-issues/{notice_id}.osv.json").json
+            assert osv["affected"][0]["versions"] == expected, notice_id
+            page = client.get(f"/p/ledgerly/known-issues/{notice_id}").text
+            linked = re.findall(r'<a href="/p/ledgerly/releases/([^"]+)">',
+                                re.search(r"<dt>Affected</dt><dd>(.*?)</dd>", page,
+                                          re.S).group(1))
+            assert sorted(linked, key=Version) == expected, notice_id
+        assert catalog.revision > 0
+
+
+def by_combo_or_ask(client: Any, by_combo: dict[Combo, set[str]], version: str,
+                    channel: str) -> set[str]:
+    """The check's answer for (version, channel, no platform)."""
+    combo = (version, channel, None)
+    if combo not in by_combo:
+        by_combo[combo] = {n["id"] for n in client.get(
+            f"/api/v1/products/ledgerly/check?{_query(*combo)}").json["notices"]}
+    return by_combo[combo]
