@@ -1,4 +1,6 @@
-"""platforms_rejected: platform ids installs sent that the product does not know
+"""platforms_rejected: platform ids installs sent that the product does not know; and
+published notices whose last change predates their publication (a draft's edit time) are
+dated at their publication, as publishing now does
 
 Revision ID: 0013_platforms_rejected
 Revises: 0012_reach_install_index
@@ -26,6 +28,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('day', 'product_id', 'platform',
                                 name=op.f('pk_platforms_rejected')),
     )
+    op.execute("UPDATE notices SET updated_at = published_at "
+               "WHERE published_at IS NOT NULL AND updated_at < published_at")
 
 
 def downgrade() -> None:
