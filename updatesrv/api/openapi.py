@@ -63,7 +63,10 @@ def _paths() -> dict[str, Any]:
             "operationId": "check", "parameters": [
                 PRODUCT, query_param("version", "installed PEP 440 version", True, VERSION_TEXT),
                 query_param("channel", "default: the product's most stable channel"),
-                query_param("platform", "e.g. windows-x86_64; without it only 'any' files count",
+                query_param("platform", "e.g. windows-x86_64; without it only 'any' files "
+                            "count. An id the product does not know is refused (400, with "
+                            "known_platforms); an updater alias such as 'windows' counts only "
+                            "when it means exactly one of the product's platforms",
                    schema=PLATFORM_TEXT),
                 query_param("install_id", "opaque random id kept by the client",
                    schema=INSTALL_ID_TEXT),
