@@ -13,8 +13,8 @@ from flask import Flask, g, request
 from . import settings
 from .db import db as _db  # keeps updatesrv.db naming the module (migrations import it)
 from .db import reset_write_intent, set_write_intent
-from .releases.storage import ArtifactStore
 from .stats.services import CheckRecorder
+from .storage import FileStorage, open_storage
 from .trust.keys import Keyring
 from .updates.catalog import CatalogCache
 
@@ -30,7 +30,7 @@ class Runtime:
 
     catalogs: CatalogCache
     recorder: CheckRecorder
-    store: ArtifactStore
+    store: FileStorage
     keyring: Keyring
 
 
@@ -65,10 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     hash_key = app.config["INSTALL_HASH_KEY"] or hashlib.sha256(
         b"install-id:" + str(app.config["SECRET_KEY"]).encode()).hexdigest()
-    artifacts_dir = Path(app.config["ARTIFACTS_DIR"])
-    if not artifacts_dir.is_absolute():
-        artifacts_dir = Path(app.instance_path) / artifacts_dir
-
     def new_session() -> Any:
         return app.extensions["updatesrv.db"][1]()
 
@@ -80,7 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                float(app.config["STATS_FLUSH_INTERVAL"]),
                                buffer_limit=int(app.config["STATS_BUFFER_LIMIT"]),
                                installs_per_day=int(app.config["STATS_INSTALLS_PER_DAY"])),
-        store=ArtifactStore(artifacts_dir),
+        store=open_storage(app.config, app.instance_path),
         keyring=Keyring.load(server_keys_dir(app)),
     )
 

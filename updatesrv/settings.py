@@ -19,6 +19,19 @@ BASE_URL = None
 TRUSTED_PROXIES = 0
 # Uploaded artifacts; relative paths are inside the instance folder.
 ARTIFACTS_DIR = "artifacts"
+# Where uploaded files are stored: unset (ARTIFACTS_DIR) or "file:///path" for a directory,
+# "s3://BUCKET/PREFIX" for S3-compatible object storage (docs/operating/object-storage.md).
+ARTIFACT_STORAGE = None
+# S3-compatible storage: the endpoint (MinIO, SeaweedFS, Garage, R2…; unset for AWS) and
+# region. Credentials come from the standard AWS chain (environment, profile, instance role).
+S3_ENDPOINT_URL = None
+S3_REGION = None
+# Downloads from a bucket redirect to this public or CDN base URL + key when set, else to a
+# presigned URL valid for ARTIFACT_URL_SECONDS (private buckets).
+ARTIFACT_PUBLIC_BASE_URL = None
+ARTIFACT_URL_SECONDS = 300
+# With a bucket, uploads through the server are hashed in this local folder first.
+UPLOAD_STAGING_DIR = "upload-staging"
 # The largest file an upload may be (bytes).
 MAX_UPLOAD_BYTES = 2 * 1024**3
 # Clients are told to wait this long before asking again (seconds).

@@ -19,12 +19,12 @@ from ..products.models import Product
 from ..products.platforms import require_known
 from ..products.services import bump_catalog
 from ..signing import parse_signature, verify_bytes, verify_file
+from ..storage import FileStorage, StagedFile
 from ..trust.manifest import release_manifest
 from ..versions import parse_platform, parse_version, version_key
 from .artifact_meta import ArtifactMeta, parse_kind, parse_meta, parse_minisign
 from .errors import ArtifactImmutable, BadSignature
 from .models import Artifact, Release
-from .storage import ArtifactStore, StagedFile
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -194,7 +194,7 @@ def add_external_artifact(session: Session, actor: Actor, release: Release,
 MAX_FILENAME_BYTES = 200
 
 
-def receive_upload(store: ArtifactStore, stream: IO[bytes], max_bytes: int) -> StagedFile:
+def receive_upload(store: FileStorage, stream: IO[bytes], max_bytes: int) -> StagedFile:
     """Receives and hashes an upload into the staging folder. Call it with no database
     transaction open: a slow upload must never hold the write lock other vendors wait for."""
     staged = store.stage(stream, max_bytes)
@@ -214,7 +214,7 @@ def stored_filename(filename: str | None, release: Release) -> str:
     return name
 
 
-def upload_artifact(session: Session, actor: Actor, release: Release, store: ArtifactStore, *,
+def upload_artifact(session: Session, actor: Actor, release: Release, store: FileStorage, *,
                     platform: object, staged: StagedFile, filename: str | None,
                     signature: object, manifest_signature: object = None,
                     kind: object = None,
@@ -231,7 +231,7 @@ def upload_artifact(session: Session, actor: Actor, release: Release, store: Art
         store.discard(staged)
 
 
-def _upload(session: Session, actor: Actor, release: Release, store: ArtifactStore,
+def _upload(session: Session, actor: Actor, release: Release, store: FileStorage,
             platform_value: object, staged: StagedFile, filename: str | None,
             signature: object, manifest_signature: object, kind_value: object,
             minisign_signature: object) -> tuple[Artifact, bool]:
@@ -262,7 +262,7 @@ def _upload(session: Session, actor: Actor, release: Release, store: ArtifactSto
     relative = (f"{release.product.slug}/{release.version_key}/{platform}/"
                 f"{'' if kind == 'full' else kind + '/'}"
                 f"{staged.sha256[:16]}/{name}")
-    store.commit(staged, relative)
+    relative = store.commit(staged, relative)
     if old is not None:
         release.artifacts.remove(old)
         session.flush()
@@ -292,22 +292,22 @@ def _same_upload(existing: Artifact | None, staged: StagedFile, sig: str | None,
         existing.manifest_signature == msig or msig is None)
 
 
-def _restore_file(store: ArtifactStore, artifact: Artifact,
+def _restore_file(store: FileStorage, artifact: Artifact,
                   staged: StagedFile | None) -> Artifact:
     """An identical re-upload puts back a stored file that has gone missing."""
     if (artifact.storage_path is not None and staged is not None and staged.path.is_file()
-            and not store.path_for(artifact.storage_path).is_file()):
+            and not store.exists(artifact.storage_path)):
         store.commit(staged, artifact.storage_path)
     return artifact
 
 
-def remove_if_unreferenced(session: Session, store: ArtifactStore, relative: str) -> bool:
+def remove_if_unreferenced(session: Session, store: FileStorage, relative: str) -> bool:
     """Deletes a stored file only when no committed row names it."""
     session.commit()
     if session.scalar(sa.select(sa.func.count()).select_from(Artifact)
                       .where(Artifact.storage_path == relative)):
         return False
-    store.remove(relative)
+    store.delete(relative)
     return True
 
 

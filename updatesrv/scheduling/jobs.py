@@ -24,6 +24,7 @@ from ..products.services import bump_catalog
 from ..releases.models import Artifact, Release
 from ..rollouts.models import RampStep
 from ..stats.models import CheckCount, InstallSeen
+from ..storage import DirectoryStorage, FileStorage
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 INSTALL_HASH_RETENTION = dt.timedelta(days=35)
 STAGED_UPLOAD_MAX_AGE = dt.timedelta(days=1)
 UNREFERENCED_FILE_GRACE = dt.timedelta(hours=6)
-STAGING_DIR = ".staging"
 
 
 def apply_due_ramp_steps(session_factory: Callable[[], Session], now: dt.datetime) -> int:
@@ -117,58 +117,42 @@ def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> i
                    + (sessions.rowcount or 0))
 
 
-def remove_stale_uploads(staging: Path, now: dt.datetime) -> int:
-    """Files left in the upload staging folder by a crash mid-upload."""
-    if not staging.is_dir():
-        return 0
-    cutoff = now.timestamp() - STAGED_UPLOAD_MAX_AGE.total_seconds()
-    removed = 0
-    for path in staging.iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def remove_stale_uploads(store: FileStorage, now: dt.datetime) -> int:
+    """Uploads a crash or a killed client left unfinished (staging files, multipart
+    uploads never completed)."""
+    return store.remove_abandoned(now.timestamp() - STAGED_UPLOAD_MAX_AGE.total_seconds())
 
 
-def remove_unreferenced_files(session_factory: Callable[[], Session], root: Path,
-                              now: dt.datetime) -> int:
+def remove_unreferenced_files(session_factory: Callable[[], Session],
+                              store: FileStorage | Path, now: dt.datetime) -> int:
     """Stored files no artifact row names (a lost upload race, a replaced draft file, a
-    failed transaction), once older than any upload still in flight. Uploads never delete
-    stored files themselves, so a file a row points at is never removed by its own retry."""
-    if not root.is_dir():
-        return 0
+    failed transaction), once older than any upload still in flight, on every storage.
+    Uploads never delete stored files themselves, so a file a row points at is never
+    removed by its own retry."""
+    if isinstance(store, Path):
+        store = DirectoryStorage(store)
     cutoff = now.timestamp() - UNREFERENCED_FILE_GRACE.total_seconds()
-    candidates: dict[str, Path] = {}
-    for path in root.rglob("*"):
-        if STAGING_DIR in path.relative_to(root).parts[:1] or not path.is_file():
-            continue
-        if path.stat().st_mtime < cutoff:
-            candidates[path.relative_to(root).as_posix()] = path
+    candidates = [key for key, modified in store.entries() if modified < cutoff]
     if not candidates:
         return 0
-    paths = list(candidates)
     named: set[str | None] = set()
     with session_factory() as session:
-        for start in range(0, len(paths), 500):
+        for start in range(0, len(candidates), 500):
             named.update(session.scalars(sa.select(Artifact.storage_path).where(
-                Artifact.storage_path.in_(paths[start:start + 500]))))
+                Artifact.storage_path.in_(candidates[start:start + 500]))))
     removed = 0
-    for relative, path in candidates.items():
-        if relative in named or path.stat().st_mtime >= cutoff:  # re-uploaded meanwhile
+    for key in candidates:
+        if key in named:
             continue
-        path.unlink(missing_ok=True)
+        modified = store.modified(key)
+        if modified is None or modified >= cutoff:  # re-uploaded meanwhile
+            continue
+        store.delete(key)
         removed += 1
-        for folder in path.parents:
-            if folder == root or root not in folder.parents:
-                break
-            try:
-                folder.rmdir()
-            except OSError:
-                break
     return removed
 
 
-def run_due_work(session_factory: Callable[[], Session], staging: Path,
+def run_due_work(session_factory: Callable[[], Session], store: FileStorage,
                  now: dt.datetime, housekeeping: bool = True,
                  ramps: bool = True) -> dict[str, int]:
     started = time.monotonic()
@@ -176,8 +160,8 @@ def run_due_work(session_factory: Callable[[], Session], staging: Path,
     if housekeeping:
         done["install_hashes_rolled_up"] = roll_up_statistics(session_factory, now)
         done["expired_rows_pruned"] = prune_expired(session_factory, now)
-        done["stale_uploads_removed"] = remove_stale_uploads(staging, now)
+        done["stale_uploads_removed"] = remove_stale_uploads(store, now)
         done["unreferenced_files_removed"] = remove_unreferenced_files(
-            session_factory, staging.parent, now)
+            session_factory, store, now)
     log.debug("due work done in %.3fs: %s", time.monotonic() - started, done)
     return done

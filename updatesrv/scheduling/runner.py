@@ -26,11 +26,11 @@ def run_once(app: Flask, now: dt.datetime | None = None,
 
     engine, maker = app.extensions["updatesrv.db"]
     now = now or utcnow()
-    done = run_due_work(maker, runtime(app).store.staging, now, housekeeping=False)
+    done = run_due_work(maker, runtime(app).store, now, housekeeping=False)
     if housekeeping:
         with exclusive(engine, "housekeeping") as held:
             if held:
-                done.update(run_due_work(maker, runtime(app).store.staging, now,
+                done.update(run_due_work(maker, runtime(app).store, now,
                                          ramps=False))
                 done.update(reach_housekeeping(maker, now))
             else:

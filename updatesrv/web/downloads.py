@@ -11,6 +11,7 @@ from ..db import db, utcnow
 from ..errors import NotFound
 from ..releases.artifacts import find_download
 from ..releases.models import Artifact
+from ..storage import DirectoryStorage
 
 bp = Blueprint("downloads", __name__)
 
@@ -23,9 +24,14 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
     if (artifact is None or artifact.filename != filename or artifact.storage_path is None
             or not artifact.release.visible_at(utcnow())):
         raise NotFound(f"no download {product}/{version}/{platform}/{filename}")
-    path = runtime(current_app).store.path_for(artifact.storage_path)
-    if not path.is_file():
+    store = runtime(current_app).store
+    if not store.exists(artifact.storage_path):
         raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
+    target = store.url(artifact.storage_path, filename)
+    if target is not None:
+        return _storage_redirect(target, artifact)
+    assert isinstance(store, DirectoryStorage)  # the one storage without URLs of its own
+    path = store.path_for(artifact.storage_path)
     accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
     if accel:
         return _accel_redirect(str(accel), artifact, filename)
@@ -52,6 +58,18 @@ def _accel_redirect(prefix: str, artifact: Artifact, filename: str) -> Response:
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
     response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
+    return response
+
+
+def _storage_redirect(target: str, artifact: Artifact) -> Response:
+    """Object storage: the client fetches the bytes from the bucket (or its CDN), which
+    answers Range and If-Range itself; the updater's request headers go along with the
+    redirect. Only the decision (visible? which file?) is made here, on every request:
+    a presigned URL is short-lived and a yanked release must stop being served."""
+    response = Response(b"", status=302)
+    response.headers["Location"] = target
+    response.headers["Cache-Control"] = "no-store"
     response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
     return response
 
