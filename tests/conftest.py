@@ -184,6 +184,16 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real S3 server (SeaweedFS) for the whole session; ``seaweed.new_bucket()`` per test."""
+    from tests.seaweed import start_seaweed
+
+    server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def mailbox() -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on a free loopback port; ``mailbox.url`` is MAIL_URL."""

@@ -1,0 +1,114 @@
+"""Downloads of files in a bucket: this server decides (visible? which file?) and redirects
+to a short-lived presigned URL, or to ARTIFACT_PUBLIC_BASE_URL; the client's Range goes along
+with the redirect to the S3 server. Feeds and the check point at the same download URL."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from updatesrv import runtime
+
+UPLOAD = "/api/v1/products/ledgerly/releases/1.0/artifacts"
+PAYLOAD = bytes(range(256)) * 4000
+
+
+def published(api: Any, name: str = "ledgerly 1.0.tar.gz") -> dict[str, Any]:
+    api.post("/api/v1/products/ledgerly/releases", json={"version": "1.0", "draft": True})
+    meta: dict[str, Any] = api.post(UPLOAD, data={"platform": "linux-x86_64",
+                                                  "file": (io.BytesIO(PAYLOAD), name)}).json
+    return meta
+
+
+def test_a_download_redirects_to_a_presigned_url(app, api, product, seaweed, live_server):
+    meta = published(api)
+    url = live_server.url + urlsplit(meta["url"]).path
+    assert requests.get(url, allow_redirects=False, timeout=10).status_code == 404  # draft
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+
+    redirect = requests.get(url, allow_redirects=False, timeout=10)
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"].startswith(seaweed.endpoint + "/")
+    assert "X-Amz-Signature=" in redirect.headers["Location"]
+    assert redirect.headers["Cache-Control"] == "no-store"
+
+    whole = requests.get(url, timeout=10)
+    assert whole.status_code == 200 and whole.content == PAYLOAD
+    assert hashlib.sha256(whole.content).hexdigest() == meta["sha256"]
+    assert whole.headers["Content-Disposition"].startswith(
+        'attachment; filename="ledgerly_1.0.tar.gz"')
+
+    part = requests.get(url, headers={"Range": "bytes=1000-1999"}, timeout=10)
+    assert part.status_code == 206 and part.content == PAYLOAD[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(PAYLOAD)}"
+    tail = requests.get(url, headers={"Range": "bytes=-10"}, timeout=10)
+    assert tail.status_code == 206 and tail.content == PAYLOAD[-10:]
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {**app_config, **getattr(request, "param", {})}
+
+
+@pytest.mark.parametrize("app_config", [{"ARTIFACT_URL_SECONDS": 1}], indirect=True)
+def test_a_presigned_url_expires(app, api, product, live_server):
+    meta = published(api)
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+    url = live_server.url + urlsplit(meta["url"]).path
+    location = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    time.sleep(2.5)
+    assert requests.get(location, timeout=10).status_code == 403
+    assert requests.get(url, timeout=10).content == PAYLOAD  # a new redirect works again
+
+
+def test_a_public_base_url_is_used_when_configured(app, api, product, seaweed, bucket,
+                                                   live_server):
+    meta = published(api)
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+    store = runtime(app).store
+    store.public_base_url = f"https://cdn.ledgerly.example/{bucket}"  # type: ignore[attr-defined]
+    url = live_server.url + urlsplit(meta["url"]).path
+    redirect = requests.get(url, allow_redirects=False, timeout=10)
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == (
+        f"https://cdn.ledgerly.example/{bucket}/updates/sha256/{meta['sha256']}")
+
+
+def test_the_check_and_the_feeds_lead_to_the_same_bytes(app, api, product, live_server):
+    api.patch("/api/v1/products/ledgerly", json={"feed_formats": ["electron"]})
+    meta = published(api)
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+    check = requests.get(live_server.url + "/api/v1/products/ledgerly/check",
+                         params={"version": "0.9", "platform": "linux-x86_64"}, timeout=10).json()
+    download = check["update"]["download"]
+    assert urlsplit(download["url"]).path == urlsplit(meta["url"]).path
+    fetched = requests.get(live_server.url + urlsplit(download["url"]).path, timeout=10)
+    assert hashlib.sha256(fetched.content).hexdigest() == download["sha256"]
+
+
+def test_a_missing_object_is_404_and_an_unreachable_bucket_503(app, api, product, seaweed,
+                                                               bucket, live_server):
+    meta = published(api)
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+    url = live_server.url + urlsplit(meta["url"]).path
+    store = runtime(app).store
+    real_client = store.client  # type: ignore[attr-defined]
+    from updatesrv.storage.s3 import client_for
+
+    store.client = client_for("http://127.0.0.1:9", "us-east-1")  # type: ignore[attr-defined]
+    try:
+        down = requests.get(url, allow_redirects=False, timeout=30)
+        assert down.status_code == 503
+        assert down.headers["Content-Type"] == "application/problem+json"
+    finally:
+        store.client = real_client  # type: ignore[attr-defined]
+    seaweed.client().delete_object(Bucket=bucket, Key=f"updates/sha256/{meta['sha256']}")
+    missing = requests.get(url, allow_redirects=False, timeout=10)
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"] == "application/problem+json"
