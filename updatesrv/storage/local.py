@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from .interface import StagedFile, remove_old_files, stage_to_file
+from .interface import CHUNK, StagedFile, remove_old_files, stage_to_file
 
 STAGING_DIR = ".staging"
 
@@ -55,6 +55,14 @@ class DirectoryStorage:
 
     def open(self, key: str) -> IO[bytes]:
         return open(self.path_for(key), "rb")
+
+    def read_range(self, key: str, start: int, stop: int) -> Iterator[bytes]:
+        with open(self.path_for(key), "rb") as source:
+            source.seek(start)
+            left = stop - start
+            while left > 0 and (chunk := source.read(min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
 
     def put_file(self, path: Path, key: str) -> None:
         target = self.path_for(key)

@@ -12,7 +12,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from .errors import StorageUnavailable
-from .interface import StagedFile, remove_old_files, stage_to_file
+from .interface import CHUNK, StagedFile, remove_old_files, stage_to_file
 
 CONTENT_PREFIX = "sha256/"
 
@@ -109,6 +109,14 @@ class S3Storage:
             body: IO[bytes] = self.client.get_object(Bucket=self.bucket,
                                                      Key=self.object_key(key))["Body"]
             return body
+        except _failures() as exc:
+            raise self._unavailable("read a file from", exc) from exc
+
+    def read_range(self, key: str, start: int, stop: int) -> Iterator[bytes]:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key),
+                                          Range=f"bytes={start}-{stop - 1}")["Body"]
+            yield from body.iter_chunks(CHUNK)
         except _failures() as exc:
             raise self._unavailable("read a file from", exc) from exc
 

@@ -4,6 +4,7 @@ import base64
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 
 from .. import runtime
@@ -12,6 +13,7 @@ from ..errors import NotFound
 from ..releases.artifacts import find_download
 from ..releases.models import Artifact
 from ..storage import DirectoryStorage
+from .byteranges import MAX_PARTS, multipart_byteranges, satisfiable_ranges
 
 bp = Blueprint("downloads", __name__)
 
@@ -29,7 +31,16 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
         raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     target = store.url(artifact.storage_path, filename)
     if target is not None:
-        return _storage_redirect(target, artifact)
+        spans = _several_ranges(artifact)
+        if spans is None:
+            return _storage_redirect(target, artifact)
+        key = artifact.storage_path
+        response = multipart_byteranges(spans, artifact.size, "application/octet-stream",
+                                        lambda start, stop: store.read_range(key, start, stop))
+        response.headers["ETag"] = f'"{artifact.sha256}"'
+        response.headers["Accept-Ranges"] = "bytes"
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
     assert isinstance(store, DirectoryStorage)  # the one storage without URLs of its own
     path = store.path_for(artifact.storage_path)
     accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
@@ -72,6 +83,22 @@ def _storage_redirect(target: str, artifact: Artifact) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
     return response
+
+
+def _several_ranges(artifact: Artifact) -> list[tuple[int, int]] | None:
+    """The spans of a request for several ranges of this file (electron-updater's
+    differential download), which S3 servers do not answer; None for anything the storage
+    answers itself after the redirect (no Range, one range, an If-Range for other bytes)."""
+    value = request.environ.get("HTTP_RANGE")
+    parsed = parse_range_header(value) if value else None
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) < 2:
+        return None
+    if request.headers.get("If-Range", f'"{artifact.sha256}"') != f'"{artifact.sha256}"':
+        return None
+    spans = satisfiable_ranges(parsed, artifact.size)
+    if not spans:
+        raise RequestedRangeNotSatisfiable(length=artifact.size)
+    return spans if len(spans) <= MAX_PARTS else None
 
 
 def _ignore_unusable_range() -> None:
