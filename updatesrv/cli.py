@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import migrate
 from .db import db, write_intent
+from .storage.cli import storage_group
 
 
 def _create_app() -> Flask:
@@ -363,8 +364,8 @@ def seed_demo_command() -> None:
     click.echo(describe_demo(seed_demo(db.session, current_app._get_current_object())))  # type: ignore[attr-defined]
 
 
-COMMANDS = [db_group, init_command, create_vendor_command, create_token_command, serve_command,
-            scheduler_command, publish_command, keygen_command, nginx_config_command,
+COMMANDS = [db_group, storage_group, init_command, create_vendor_command, create_token_command,
+            serve_command, scheduler_command, publish_command, keygen_command, nginx_config_command,
             seed_demo_command]
 
 
