@@ -132,6 +132,45 @@ def _paths() -> dict[str, Any]:
                      "responses": {"201": json_body(ref("Artifact"), "Created"),
                                    "200": json_body(ref("Artifact"), "Already there"),
                                    "413": PROBLEM, **ERRORS}}},
+        "/api/v1/products/{product}/releases/{version}/uploads": {
+            "parameters": [PRODUCT, VERSION],
+            "post": {"summary": "Begin a direct upload into object storage (presigned parts)",
+                     "description": "Only when the server stores files in a bucket (else 409 "
+                                    "direct-upload-unsupported). PUT each part to its URL, "
+                                    "then POST the ETags to .../uploads/complete.",
+                     "operationId": "beginUpload", "security": SECURE,
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["platform", "size", "sha256"],
+                                    "properties": {
+                                        "platform": PLATFORM_TEXT,
+                                        "filename": {"type": "string"},
+                                        "size": {"type": "integer", "minimum": 1},
+                                        "sha256": {"type": "string",
+                                                   "pattern": "^[0-9a-fA-F]{64}$"},
+                                        "kind": {"enum": ["full", "delta", "installer"]},
+                                        "signature": {"type": "string"},
+                                        "manifest_signature": {"type": "string"},
+                                        "minisign_signature": {"type": "string"}}}}}},
+                     "responses": {"201": json_body({"type": "object"}, "Part URLs and token"),
+                                   **ERRORS}}},
+        "/api/v1/products/{product}/releases/{version}/uploads/complete": {
+            "parameters": [PRODUCT, VERSION],
+            "post": {"summary": "Finish a direct upload: the server verifies size and sha256 "
+                                "before the file becomes an artifact",
+                     "operationId": "completeUpload", "security": SECURE,
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["token", "parts"],
+                                    "properties": {
+                                        "token": {"type": "string"},
+                                        "parts": {"type": "array", "items": {
+                                            "type": "object",
+                                            "required": ["part_number", "etag"],
+                                            "properties": {
+                                                "part_number": {"type": "integer"},
+                                                "etag": {"type": "string"}}}}}}}}},
+                     "responses": {"201": json_body(ref("Artifact"), "Created"),
+                                   "200": json_body(ref("Artifact"), "Already there"),
+                                   **ERRORS}}},
         "/api/v1/products/{product}/stats": {"get": {
             "summary": "Checks and distinct installs per version per day (vendor token)",
             "operationId": "stats", "security": SECURE,

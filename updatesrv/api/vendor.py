@@ -18,6 +18,11 @@ from ..releases.artifacts import (
     receive_upload,
     upload_artifact,
 )
+from ..releases.direct_upload import (
+    begin_direct_upload,
+    finish_direct_upload,
+    read_completion,
+)
 from ..releases.services import create_release, get_release, release_to_dict, update_release
 from ..rollouts.services import emergency_stops, set_emergency_stop
 from ..stats.services import active_installs, installs_by_version, unrecorded
@@ -106,6 +111,31 @@ def add_artifact_view(product: str, version: str) -> Response:
             manifest_signature=request.form.get("manifest_signature"),
             kind=request.form.get("kind"),
             minisign_signature=request.form.get("minisign_signature"))
+    return json_response(artifact_to_dict(artifact, base_url()), 201 if created else 200)
+
+
+@bp.post("/products/<product>/releases/<version>/uploads")
+@token_required
+def begin_upload_view(product: str, version: str) -> Response:
+    """Big files straight into the bucket: presigned part URLs and a token for completion."""
+    release = get_release(db.session, _own_product(product), version)
+    plan = begin_direct_upload(db.session, _actor(), release, runtime(current_app).store,
+                               json_body(), int(current_app.config["MAX_UPLOAD_BYTES"]),
+                               str(current_app.config["SECRET_KEY"]))
+    return json_response(plan, 201)
+
+
+@bp.post("/products/<product>/releases/<version>/uploads/complete")
+@token_required
+def complete_upload_view(product: str, version: str) -> Response:
+    release = get_release(db.session, _own_product(product), version)
+    upload = read_completion(release, json_body(), str(current_app.config["SECRET_KEY"]))
+    _actor().require("publisher")
+    # Assembling and reading back the object takes a while: no transaction open meanwhile.
+    db.session.commit()
+    artifact, created = finish_direct_upload(
+        db.session, _actor(), release, runtime(current_app).store, upload,
+        int(current_app.config["MAX_UPLOAD_BYTES"]))
     return json_response(artifact_to_dict(artifact, base_url()), 201 if created else 200)
 
 

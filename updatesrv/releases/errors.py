@@ -15,3 +15,7 @@ class ArtifactImmutable(Conflict):
 
 class BadSignature(InvalidInput):
     pass
+
+
+class DirectUploadUnsupported(Conflict):
+    slug = "direct-upload-unsupported"

@@ -35,8 +35,6 @@ class StagedFile:
 class FileStorage(Protocol):
     #: Local folder for uploads being received (per host; housekeeping clears leftovers).
     staging: Path
-    #: True when clients can upload straight into the storage (presigned multipart).
-    supports_direct_upload: bool
 
     def stage(self, stream: IO[bytes], max_bytes: int) -> StagedFile: ...
 

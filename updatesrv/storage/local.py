@@ -18,7 +18,6 @@ STAGING_DIR = ".staging"
 
 
 class DirectoryStorage:
-    supports_direct_upload = False
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
+from ..errors import InvalidInput
 from .errors import StorageUnavailable
 from .interface import CHUNK, StagedFile, remove_old_files, stage_to_file
 
@@ -22,7 +23,6 @@ def content_key(sha256: str) -> str:
 
 
 class S3Storage:
-    supports_direct_upload = True
 
     def __init__(self, client: Any, bucket: str, prefix: str, staging: Path, *,
                  public_base_url: str | None = None, url_seconds: int = 300) -> None:
@@ -132,6 +132,50 @@ class S3Storage:
                         f"attachment; filename=\"{ascii_name}\"; "
                         f"filename*=UTF-8''{quote(filename)}"})
         return url
+
+    # Direct uploads (presigned multipart) -----------------------------------------------
+
+    def begin_multipart(self, key: str) -> str:
+        try:
+            started = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(key),
+                ContentType="application/octet-stream")
+        except _failures() as exc:
+            raise self._unavailable("start an upload in", exc) from exc
+        return str(started["UploadId"])
+
+    def part_url(self, key: str, upload_id: str, number: int, seconds: int) -> str:
+        url: str = self.client.generate_presigned_url(
+            "upload_part", ExpiresIn=seconds,
+            Params={"Bucket": self.bucket, "Key": self.object_key(key), "UploadId": upload_id,
+                    "PartNumber": number})
+        return url
+
+    def complete_multipart(self, key: str, upload_id: str,
+                           parts: list[tuple[int, str]]) -> None:
+        """Raises InvalidInput when the bucket refuses the parts as given (a missing or
+        wrong ETag, an upload already completed or aborted)."""
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(key), UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag}
+                                           for n, etag in parts]})
+        except _failures() as exc:
+            status = _status(exc) if hasattr(exc, "response") else None
+            if status is not None and 400 <= status < 500 and status not in (401, 403):
+                raise InvalidInput(
+                    "the bucket refused to assemble the upload (a part is missing or its ETag "
+                    "does not match, or the upload was already completed or has expired); "
+                    "begin a new upload", field="parts") from exc
+            raise self._unavailable("finish an upload in", exc) from exc
+
+    def copy(self, source: str, target: str) -> None:
+        try:
+            # Managed copy: a multipart server-side copy for objects over 5 GB.
+            self.client.copy({"Bucket": self.bucket, "Key": self.object_key(source)},
+                             self.bucket, self.object_key(target))
+        except _failures() as exc:
+            raise self._unavailable("copy a file in", exc) from exc
 
     # Housekeeping ---------------------------------------------------------------------
 
