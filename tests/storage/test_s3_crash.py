@@ -71,12 +71,15 @@ def test_a_server_killed_mid_upload_publishes_nothing(app, api, product, seaweed
 
 def test_housekeeping_aborts_multipart_uploads_never_completed(app, seaweed, bucket):
     client: Any = seaweed.client()
-    started = client.create_multipart_upload(Bucket=bucket, Key="updates/sha256/" + "a" * 64)
-    client.upload_part(Bucket=bucket, Key="updates/sha256/" + "a" * 64, PartNumber=1,
+    started = client.create_multipart_upload(Bucket=bucket.name,
+                                             Key=bucket.key("updates/sha256/" + "a" * 64))
+    client.upload_part(Bucket=bucket.name, Key=bucket.key("updates/sha256/" + "a" * 64),
+                       PartNumber=1,
                        UploadId=started["UploadId"], Body=b"x" * 1024)
     store = runtime(app).store
     assert remove_stale_uploads(store, dt.datetime.now(dt.UTC)) == 0  # still young
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     assert remove_stale_uploads(store, later) == 1
-    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert client.list_multipart_uploads(Bucket=bucket.name,
+                                         Prefix=bucket.root + "/").get("Uploads", []) == []
     assert objects(seaweed, bucket) == {}

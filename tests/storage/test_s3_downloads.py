@@ -72,12 +72,13 @@ def test_a_public_base_url_is_used_when_configured(app, api, product, seaweed, b
     meta = published(api)
     api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
     store = runtime(app).store
-    store.public_base_url = f"https://cdn.ledgerly.example/{bucket}"  # type: ignore[attr-defined]
+    store.public_base_url = f"https://cdn.ledgerly.example/{bucket.name}"  # type: ignore[attr-defined]
     url = live_server.url + urlsplit(meta["url"]).path
     redirect = requests.get(url, allow_redirects=False, timeout=10)
     assert redirect.status_code == 302
     assert redirect.headers["Location"] == (
-        f"https://cdn.ledgerly.example/{bucket}/updates/sha256/{meta['sha256']}")
+        f"https://cdn.ledgerly.example/{bucket.name}/{bucket.root}/updates/sha256/"
+        f"{meta['sha256']}")
 
 
 def test_the_check_and_the_feeds_lead_to_the_same_bytes(app, api, product, live_server):
@@ -108,7 +109,8 @@ def test_a_missing_object_is_404_and_an_unreachable_bucket_503(app, api, product
         assert down.headers["Content-Type"] == "application/problem+json"
     finally:
         store.client = real_client  # type: ignore[attr-defined]
-    seaweed.client().delete_object(Bucket=bucket, Key=f"updates/sha256/{meta['sha256']}")
+    seaweed.client().delete_object(Bucket=bucket.name,
+                                   Key=bucket.key(f"updates/sha256/{meta['sha256']}"))
     missing = requests.get(url, allow_redirects=False, timeout=10)
     assert missing.status_code == 404
     assert missing.headers["Content-Type"] == "application/problem+json"

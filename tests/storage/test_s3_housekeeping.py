@@ -28,8 +28,10 @@ def test_housekeeping_removes_only_objects_no_row_names(app, api, product, seawe
     kept = api.post(UPLOAD, data={"platform": "any", "file": (io.BytesIO(b"kept"), "a.bin")})
     assert kept.status_code == 201
     client = seaweed.client()
-    client.put_object(Bucket=bucket, Key="updates/sha256/" + "0" * 64, Body=b"orphan")
-    client.put_object(Bucket=bucket, Key="elsewhere/not-ours", Body=b"another prefix")
+    client.put_object(Bucket=bucket.name, Key=bucket.key("updates/sha256/" + "0" * 64),
+                      Body=b"orphan")
+    client.put_object(Bucket=bucket.name, Key=bucket.key("elsewhere/not-ours"),
+                      Body=b"another prefix")
     _, maker = app.extensions["updatesrv.db"]
     store = runtime(app).store
     now = dt.datetime.now(dt.UTC)

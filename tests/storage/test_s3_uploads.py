@@ -54,10 +54,11 @@ def test_the_bucket_is_private(app, api, product, seaweed, bucket):
     draft(api)
     api.post(UPLOAD, data={"platform": "any", "file": (io.BytesIO(PAYLOAD), "a.bin")})
     key = f"updates/sha256/{hashlib.sha256(PAYLOAD).hexdigest()}"
-    assert requests.get(f"{seaweed.endpoint}/{bucket}/{key}", timeout=10).status_code == 403
+    assert requests.get(f"{seaweed.endpoint}/{bucket.name}/{bucket.key(key)}",
+                        timeout=10).status_code == 403
     wrong = seaweed.client(secret="not-the-secret")
     try:
-        wrong.head_object(Bucket=bucket, Key=key)
+        wrong.head_object(Bucket=bucket.name, Key=bucket.key(key))
     except Exception as exc:  # botocore's ClientError
         assert "403" in str(exc)
     else:
