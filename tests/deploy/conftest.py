@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +52,10 @@ class Topology:
         self.backends[index].wait(10)
 
 
-@pytest.fixture
-def topology(app, tmp_path: Path) -> Iterator[Topology]:
+@contextmanager
+def running_topology(app, tmp_path: Path, storage_env: dict[str, str]) -> Iterator[Topology]:
+    """nginx over three serve processes on the app's database; ``storage_env`` says where
+    the files are (a shared directory sent by nginx, or a bucket)."""
     if find_nginx() is None:
         message = "nginx is not installed (apt-get install nginx; .ci/run installs it)"
         if os.environ.get("UPDATESRV_REQUIRE_NGINX"):
@@ -61,8 +64,7 @@ def topology(app, tmp_path: Path) -> Iterator[Topology]:
     artifacts = Path(app.config["ARTIFACTS_DIR"])
     artifacts.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "UPDATESRV_DATABASE_URL": app.config["DATABASE_URL"],
-           "UPDATESRV_SECRET_KEY": "topology", "UPDATESRV_ARTIFACTS_DIR": str(artifacts),
-           "UPDATESRV_DOWNLOADS_ACCEL_REDIRECT": ACCEL_LOCATION,
+           "UPDATESRV_SECRET_KEY": "topology", **storage_env,
            "UPDATESRV_STATS_FLUSH_INTERVAL": "1", "UPDATESRV_CATALOG_REVALIDATE_SECONDS": "0"}
     top = Topology(url="")
     try:
@@ -96,3 +98,12 @@ def topology(app, tmp_path: Path) -> Iterator[Topology]:
                     process.wait(30)
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def topology(app, tmp_path: Path) -> Iterator[Topology]:
+    """Files in one directory every host shares; nginx sends them (X-Accel-Redirect)."""
+    with running_topology(app, tmp_path, {
+            "UPDATESRV_ARTIFACTS_DIR": str(Path(app.config["ARTIFACTS_DIR"])),
+            "UPDATESRV_DOWNLOADS_ACCEL_REDIRECT": ACCEL_LOCATION}) as top:
+        yield top
