@@ -4,12 +4,19 @@ PostgreSQL database, driven by wrk.
 
     make bench-topology   # or: python benchmarks/topology_bench.py [--seconds 60]
                           #        [--database-url postgresql+psycopg://.../test_h_topology]
+                          #        [--storage bucket|directory]
+
+The hosts keep files in a bucket on a local SeaweedFS (`weed` from the dev extras), as a
+multi-host deployment does (docs/operating/object-storage.md); --storage directory runs them
+on one shared directory that nginx sends files from (X-Accel-Redirect) instead.
 
 Reports, on the last lines:
   * throughput of the check (a new install id on every request, one connection per
     request) through nginx with 1, 2 and 3 backends;
   * a shared check answer (no install id) from nginx's cache against the same answer from
     a backend directly;
+  * downloads of an uploaded file through nginx: redirects to the bucket per second (or,
+    on a directory, 1 MiB files sent by nginx per second);
   * a --seconds long run through nginx during which one backend is killed (SIGKILL, its
     whole process group) halfway: failed checks (must be 0: nginx retries the GET on
     another backend) and the statistics counted in the database against the checks
@@ -28,8 +35,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # tests.seaweed
 
 from harness import (
     ROOT,
@@ -135,6 +144,57 @@ def nginx_for(workdir: Path, name: str, backends: list[int], artifacts: Path) ->
     return nginx, url
 
 
+DOWNLOAD = "/downloads/small/1.9/linux-x86_64/bench.bin"
+
+
+def store_download(instance: Path, env: dict[str, str]) -> None:
+    """One uploaded 1 MiB file for small 1.9, stored as the hosts are configured to."""
+    import io
+
+    import sqlalchemy as sa
+
+    from updatesrv import create_app, runtime
+    from updatesrv.db import db, write_intent
+    from updatesrv.products.models import Product
+    from updatesrv.releases.models import Artifact, Release
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    os.environ["UPDATESRV_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    store = runtime(app).store
+    staged = store.stage(io.BytesIO(os.urandom(1024 * 1024)), 2 * 1024 * 1024)
+    with app.app_context(), write_intent():
+        release = db.session.scalar(sa.select(Release).join(Product).where(
+            Product.slug == "small", Release.version == "1.9"))
+        assert release is not None
+        key = store.commit(staged, f"small/1.9/linux-x86_64/{staged.sha256[:16]}/bench.bin")
+        db.session.add(Artifact(release_id=release.id, platform="linux-x86_64", url=None,
+                                storage_path=key, filename="bench.bin", size=staged.size,
+                                sha256=staged.sha256, sha512=staged.sha512, sha1=staged.sha1))
+        db.session.commit()
+    store.discard(staged)
+    runtime(app).recorder.stop()
+
+
+def storage_env(kind: str, workdir: Path, artifacts: Path) -> tuple[dict[str, str], Any]:
+    """The hosts' storage settings, and the SeaweedFS server to stop afterwards (or None)."""
+    if kind == "directory":
+        return {"UPDATESRV_ARTIFACTS_DIR": str(artifacts),
+                "UPDATESRV_DOWNLOADS_ACCEL_REDIRECT": ACCEL_LOCATION}, None
+    from tests.seaweed import start_seaweed
+
+    seaweed = start_seaweed(workdir / "seaweed")
+    bucket = seaweed.new_bucket()
+    return {**seaweed.credentials_env(), "UPDATESRV_ARTIFACT_STORAGE": f"s3://{bucket}/bench",
+            "UPDATESRV_S3_ENDPOINT_URL": seaweed.endpoint,
+            "UPDATESRV_S3_REGION": "us-east-1"}, seaweed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60, help="the failover run")
@@ -143,6 +203,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per backend")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument("--storage", choices=("bucket", "directory"), default="bucket",
+                        help="where the hosts keep files (default: a SeaweedFS bucket)")
     parser.add_argument("--no-kill", action="store_true",
                         help="run the long phase without killing a backend (to compare)")
     args = parser.parse_args()
@@ -155,9 +217,10 @@ def main() -> None:
     import check_bench
 
     check_bench.seed(workdir / "seed")
+    storage, seaweed = storage_env(args.storage, workdir, artifacts)
+    store_download(workdir / "seed", storage)
     env = {**os.environ, "UPDATESRV_DATABASE_URL": args.database_url,
-           "UPDATESRV_SECRET_KEY": "bench", "UPDATESRV_ARTIFACTS_DIR": str(artifacts),
-           "UPDATESRV_DOWNLOADS_ACCEL_REDIRECT": ACCEL_LOCATION,
+           "UPDATESRV_SECRET_KEY": "bench", **storage,
            "UPDATESRV_STATS_FLUSH_INTERVAL": str(FLUSH_SECONDS), "PYTHONPATH": str(ROOT)}
     check = check_bench.check_path("small", "1.7")
     ids = lua_script(workdir, "ids", install_ids=True, keepalive=False)
@@ -184,6 +247,8 @@ def main() -> None:
             direct_url = f"http://127.0.0.1:{backends.ports[0]}"
             direct = run_wrk(wrk, direct_url + check, args.phase_seconds, shared,
                              connections=args.connections)
+            downloads = run_wrk(wrk, url + DOWNLOAD, args.phase_seconds, shared,
+                                connections=args.connections)
         finally:
             nginx.stop()
 
@@ -206,6 +271,8 @@ def main() -> None:
         counted = settled_count(args.database_url) - before
     finally:
         backends.stop()
+        if seaweed is not None:
+            seaweed.stop()
 
     answered = failover.requests
     failed = failover.non_2xx_3xx + failover.socket_errors
@@ -213,13 +280,18 @@ def main() -> None:
     # lag the truth by the checks of one flush interval.
     allowed = failover.rps * FLUSH_SECONDS
     lines.append(f"topology: nginx + 3 x `updatesrv serve --workers {args.workers}` + "
-                 f"PostgreSQL; wrk -t2 -c{args.connections}, one connection per check")
+                 f"PostgreSQL, files in a {args.storage}; wrk -t2 -c{args.connections}, "
+                 "one connection per check")
     lines.append("throughput with a new install id per check: " + "; ".join(
         f"{n} backend{'s' if n > 1 else ''} {r.rps:.0f} req/s (p99 {r.p99_ms:.0f} ms)"
         for n, r in scaling.items()))
     lines.append(f"shared answer (no install id): nginx cache {cached.rps:.0f} req/s, "
                  f"one backend directly {direct.rps:.0f} req/s "
                  f"({cached.rps / direct.rps:.1f}x)")
+    what = ("redirects to the bucket" if args.storage == "bucket"
+            else "1 MiB files sent by nginx")
+    lines.append(f"downloads through nginx: {downloads.rps:.0f} {what} per second "
+                 f"(p99 {downloads.p99_ms:.0f} ms, {downloads.non_2xx_3xx} bad statuses)")
     killed = "no backend killed" if args.no_kill else f"backend 2 killed at {args.seconds // 2}s"
     lines.append(f"failover run {args.seconds}s, {killed}: "
                  f"{answered} checks answered, {failed} failed "
@@ -234,7 +306,7 @@ def main() -> None:
                  f"{'ok' if within else 'OUT OF BOUNDS'}")
     print()
     print("\n".join(lines))
-    if failed or not within:
+    if failed or not within or downloads.non_2xx_3xx:
         sys.exit(1)
 
 

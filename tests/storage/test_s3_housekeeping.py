@@ -32,13 +32,16 @@ def test_housekeeping_removes_only_objects_no_row_names(app, api, product, seawe
                       Body=b"orphan")
     client.put_object(Bucket=bucket.name, Key=bucket.key("elsewhere/not-ours"),
                       Body=b"another prefix")
+    client.put_object(Bucket=bucket.name, Key=bucket.key("updates/backups/db.dump"),
+                      Body=b"not written by updatesrv, in its prefix")
     _, maker = app.extensions["updatesrv.db"]
     store = runtime(app).store
     now = dt.datetime.now(dt.UTC)
     assert remove_unreferenced_files(maker, store, now) == 0  # young: an upload in flight
     assert remove_unreferenced_files(maker, store, now + dt.timedelta(hours=7)) == 1
     assert sorted(objects(seaweed, bucket)) == [
-        "elsewhere/not-ours", f"updates/sha256/{kept.json['sha256']}"]
+        "elsewhere/not-ours", "updates/backups/db.dump",
+        f"updates/sha256/{kept.json['sha256']}"]
 
 
 def _directory_deployment(app: Any, api: Any, folder: Path) -> dict[str, bytes]:

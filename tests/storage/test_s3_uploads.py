@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from typing import Any
 
 import requests
@@ -95,3 +96,29 @@ def test_a_replaced_draft_file_is_removed_from_the_bucket(app, api, product, sea
     api.post(UPLOAD, data={"platform": "any", "file": (io.BytesIO(b"first build"), "a.bin")})
     api.post(UPLOAD, data={"platform": "any", "file": (io.BytesIO(b"second build"), "a.bin")})
     assert list(objects(seaweed, bucket).values()) == [b"second build"]
+
+
+def test_identical_parallel_uploads_store_one_object(app, api, product, seaweed, bucket,
+                                                     live_server):
+    draft(api)
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def upload() -> None:
+        barrier.wait()
+        response = requests.post(live_server.url + UPLOAD,
+                                 headers={"Authorization": f"Bearer {api.token}"},
+                                 data={"platform": "any"}, files={"file": ("a.bin", PAYLOAD)},
+                                 timeout=60)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=upload) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] * 5 + [201], statuses
+    assert objects(seaweed, bucket) == {
+        f"updates/sha256/{hashlib.sha256(PAYLOAD).hexdigest()}": PAYLOAD}
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Artifact)) == 1

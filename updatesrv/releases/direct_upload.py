@@ -20,7 +20,7 @@ from ..errors import InvalidInput
 from ..products.platforms import require_known
 from ..storage import FileStorage
 from ..storage.interface import stage_to_file
-from ..storage.s3 import S3Storage, content_key
+from ..storage.s3 import INCOMING_PREFIX, S3Storage, content_key
 from .artifact_meta import parse_kind
 from .artifacts import SHA256_RE, stored_filename, upload_artifact
 from .errors import DirectUploadUnsupported
@@ -31,7 +31,6 @@ PART_URL_SECONDS = 6 * 3600
 TOKEN_SECONDS = PART_URL_SECONDS + 3600
 MIN_PART_BYTES = 16 * 1024 * 1024
 MAX_PARTS = 10_000  # S3's limit
-INCOMING = "incoming/"
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -73,7 +72,7 @@ def begin_direct_upload(session: Session, actor: Actor, release: Release, store:
         raise InvalidInput("sha256 must be 64 hexadecimal characters", field="sha256")
     filename = stored_filename(_text(data, "filename"), release)
     part_size = max(MIN_PART_BYTES, math.ceil(size / MAX_PARTS))
-    key = INCOMING + uuid.uuid4().hex
+    key = INCOMING_PREFIX + uuid.uuid4().hex
     upload_id = bucket.begin_multipart(key)
     count = math.ceil(size / part_size)
     token = _serializer(secret).dumps({
@@ -94,7 +93,8 @@ def _parts(value: object, count: int) -> list[tuple[int, str]]:
         raise InvalidInput(wanted, field="parts")
     parts = []
     for number, item in enumerate(value, start=1):
-        if (not isinstance(item, dict) or item.get("part_number") != number
+        if (not isinstance(item, dict) or type(item.get("part_number")) is not int
+                or item["part_number"] != number
                 or not isinstance(item.get("etag"), str) or not item["etag"]
                 or len(item["etag"]) > 200):
             raise InvalidInput(wanted, field="parts")

@@ -16,6 +16,8 @@ from .errors import StorageUnavailable
 from .interface import CHUNK, StagedFile, remove_old_files, stage_to_file
 
 CONTENT_PREFIX = "sha256/"
+INCOMING_PREFIX = "incoming/"
+OWN_NAMESPACES = (CONTENT_PREFIX, INCOMING_PREFIX)
 
 
 def content_key(sha256: str) -> str:
@@ -180,12 +182,16 @@ class S3Storage:
     # Housekeeping ---------------------------------------------------------------------
 
     def entries(self) -> Iterator[tuple[str, float]]:
+        """The keys this storage writes itself (content keys, direct uploads in progress):
+        a bucket or prefix shared with anything else is never listed as ours, so
+        housekeeping cannot remove what it did not write."""
         try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=self.prefix)
-            for page in pages:
-                for item in page.get("Contents", []):
-                    yield item["Key"][len(self.prefix):], item["LastModified"].timestamp()
+            for namespace in OWN_NAMESPACES:
+                pages = self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=self.prefix + namespace)
+                for page in pages:
+                    for item in page.get("Contents", []):
+                        yield item["Key"][len(self.prefix):], item["LastModified"].timestamp()
         except _failures() as exc:
             raise self._unavailable("list the files in", exc) from exc
 
