@@ -162,6 +162,24 @@ def publish(api: Api, product: str, version: str, **fields: Any) -> Any:
     return response.json
 
 
+def run_together(count: int, action: Any) -> list[Any]:
+    """Calls ``action()`` from ``count`` threads released at the same moment (a race);
+    returns what each returned."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(action())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.app = app

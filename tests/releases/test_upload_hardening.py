@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import socket
-import threading
 import time
 
 import requests
@@ -20,7 +19,7 @@ from updatesrv.db import db
 from updatesrv.releases.models import Artifact
 from updatesrv.scheduling.jobs import remove_unreferenced_files
 
-from ..conftest import make_vendor
+from ..conftest import make_vendor, run_together
 
 UPLOAD = "/api/v1/products/ledgerly/releases/1.0/artifacts"
 PAYLOAD = b"ledgerly installer " * 5000
@@ -39,22 +38,14 @@ def _stored_path(app):
 
 def test_identical_parallel_uploads_keep_the_published_file(app, api, product, live_server):
     _draft(api)
-    barrier = threading.Barrier(8)
-    statuses: list[int] = []
 
-    def upload() -> None:
-        barrier.wait()
-        response = requests.post(
+    def upload() -> int:
+        return requests.post(
             live_server.url + UPLOAD, headers={"Authorization": f"Bearer {api.token}"},
             data={"platform": "windows-x86_64"}, files={"file": ("setup.exe", PAYLOAD)},
-            timeout=60)
-        statuses.append(response.status_code)
+            timeout=60).status_code
 
-    threads = [threading.Thread(target=upload) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_together(8, upload)
     assert sorted(statuses) == [200] * 7 + [201], statuses
     assert api.patch("/api/v1/products/ledgerly/releases/1.0",
                      json={"draft": False}).status_code == 200

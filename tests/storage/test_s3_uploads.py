@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 from typing import Any
 
 import requests
@@ -17,6 +16,7 @@ from updatesrv.db import db
 from updatesrv.releases.models import Artifact
 from updatesrv.storage import open_storage
 
+from ..conftest import run_together
 from .conftest import objects
 
 UPLOAD = "/api/v1/products/ledgerly/releases/1.0/artifacts"
@@ -101,22 +101,14 @@ def test_a_replaced_draft_file_is_removed_from_the_bucket(app, api, product, sea
 def test_identical_parallel_uploads_store_one_object(app, api, product, seaweed, bucket,
                                                      live_server):
     draft(api)
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
 
-    def upload() -> None:
-        barrier.wait()
-        response = requests.post(live_server.url + UPLOAD,
-                                 headers={"Authorization": f"Bearer {api.token}"},
-                                 data={"platform": "any"}, files={"file": ("a.bin", PAYLOAD)},
-                                 timeout=60)
-        statuses.append(response.status_code)
+    def upload() -> int:
+        return requests.post(live_server.url + UPLOAD,
+                             headers={"Authorization": f"Bearer {api.token}"},
+                             data={"platform": "any"}, files={"file": ("a.bin", PAYLOAD)},
+                             timeout=60).status_code
 
-    threads = [threading.Thread(target=upload) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_together(6, upload)
     assert sorted(statuses) == [200] * 5 + [201], statuses
     assert objects(seaweed, bucket) == {
         f"updates/sha256/{hashlib.sha256(PAYLOAD).hexdigest()}": PAYLOAD}
