@@ -240,8 +240,12 @@ def _status(exc: Any) -> int | None:
 
 
 def client_for(endpoint_url: str | None, region: str | None) -> Any:
-    import boto3
-    from botocore.config import Config
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        raise RuntimeError("ARTIFACT_STORAGE names an S3 bucket, which needs boto3: "
+                           "pip install 'updatesrv[s3]'") from None
 
     config = Config(signature_version="s3v4", connect_timeout=5, read_timeout=60,
                     retries={"max_attempts": 3, "mode": "standard"},
