@@ -4,8 +4,11 @@ with the redirect to the S3 server. Feeds and the check point at the same downlo
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
+import subprocess
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.feeds.test_electron_updater import NODE_DIR
+from tests.feeds.test_electron_updater import node_modules as node_modules
 from updatesrv import runtime
 
 UPLOAD = "/api/v1/products/ledgerly/releases/1.0/artifacts"
@@ -155,3 +160,39 @@ def test_several_ranges_are_answered_as_multipart_byteranges(app, api, product, 
     other = requests.get(url, headers={"Range": "bytes=0-1,5-6", "If-Range": '"other"'},
                          timeout=10)
     assert other.status_code == 200 and other.content == PAYLOAD
+
+
+def blockmap(data: bytes, block: int) -> dict[str, Any]:
+    """A blockmap as electron-builder writes one (one file, a checksum and size per block);
+    electron-updater only compares checksums between the old and the new map."""
+    blocks = [data[i:i + block] for i in range(0, len(data), block)]
+    return {"version": "2", "files": [{
+        "name": "file", "offset": 0, "sizes": [len(b) for b in blocks],
+        "checksums": [base64.b64encode(hashlib.sha256(b).digest()).decode() for b in blocks]}]}
+
+
+def test_electron_updaters_differential_download_from_a_bucket(app, api, product, live_server,
+                                                               node_modules, tmp_path):
+    """The real electron-updater fetches the changed blocks of a new version in multi-range
+    requests and copies the rest from the installed one: the file it builds is the new one."""
+    old = bytes(range(256)) * 4000
+    new = bytearray(old)
+    for offset in (5_000, 300_000, 700_000, len(old) - 10):  # four changed blocks
+        new[offset:offset + 8] = b"CHANGED!"
+    api.post("/api/v1/products/ledgerly/releases", json={"version": "1.0", "draft": True})
+    meta = api.post(UPLOAD, data={"platform": "linux-x86_64",
+                                  "file": (io.BytesIO(bytes(new)), "ledgerly.AppImage")}).json
+    api.patch("/api/v1/products/ledgerly/releases/1.0", json={"draft": False})
+    (tmp_path / "old.AppImage").write_bytes(old)
+    args = {"differential": {
+        "oldFile": str(tmp_path / "old.AppImage"), "newFile": str(tmp_path / "new.AppImage"),
+        "newUrl": live_server.url + urlsplit(meta["url"]).path, "size": len(new),
+        "sha512": base64.b64encode(bytes.fromhex(meta["sha512"])).decode(),
+        "oldBlockMap": blockmap(old, 64 * 1024), "newBlockMap": blockmap(bytes(new), 64 * 1024)}}
+    done = subprocess.run(["node", str(NODE_DIR / "electron_check.js"), json.dumps(args)],
+                          capture_output=True, text=True, timeout=60, cwd=NODE_DIR)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["downloaded"], result
+    assert (tmp_path / "new.AppImage").read_bytes() == bytes(new)
+    assert any("4 changed blocks" in line for line in result["log"]), result["log"]

@@ -4,6 +4,9 @@
 // Usage: node electron_check.js '<json>' with
 //   {dir, version, feedUrl, stagingId?, allowDowngrade?, download?}
 // Prints one JSON line: {available, version, files, downloaded, error}.
+// With {differential: {oldFile, newFile, newUrl, size, sha512, oldBlockMap, newBlockMap}}:
+// electron-updater's differential download (changed blocks in multi-range requests, the rest
+// copied from the old file); prints {downloaded, error, log}.
 "use strict"
 const fs = require("fs")
 const http = require("http")
@@ -58,8 +61,31 @@ class TestAppAdapter extends ElectronAppAdapter {
   quit() {}
 }
 
+async function differential(args) {
+  const { GenericDifferentialDownloader } = require(
+    "electron-updater/out/differentialDownloader/GenericDifferentialDownloader")
+  const { CancellationToken } = require("builder-util-runtime")
+  const log = []
+  const logger = { info: m => log.push(String(m)), warn: m => log.push(String(m)), error: m => log.push(String(m)), debug: () => {} }
+  const downloader = new GenericDifferentialDownloader({ size: args.size, sha512: args.sha512 }, new NodeHttpExecutor(), {
+    newUrl: new URL(args.newUrl), oldFile: args.oldFile, newFile: args.newFile, logger,
+    isUseMultipleRangeRequest: true, requestHeaders: {}, cancellationToken: new CancellationToken(),
+  })
+  const out = { downloaded: false, error: null, log }
+  try {
+    await downloader.download(args.oldBlockMap, args.newBlockMap)
+    out.downloaded = true
+  } catch (e) {
+    out.error = String((e && e.message) || e)
+  }
+  process.stdout.write(JSON.stringify(out) + "\n")
+}
+
 async function main() {
   const args = JSON.parse(process.argv[2])
+  if (args.differential) {
+    return differential(args.differential)
+  }
   fs.mkdirSync(args.dir, { recursive: true })
   const configPath = path.join(args.dir, "app-update.yml")
   fs.writeFileSync(configPath, `provider: generic\nurl: ${JSON.stringify(args.feedUrl)}\n`)
