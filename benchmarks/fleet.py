@@ -107,13 +107,14 @@ def seed_server(instance: Path) -> str:
     os.environ["UPDATESRV_SECRET_KEY"] = "fleet"
     from updatesrv import create_app, migrate
     from updatesrv.accounts import services as accounts
+    from updatesrv.accounts import tokens
     from updatesrv.db import db, write_intent
 
     app = create_app()
     with app.app_context(), write_intent():
         migrate.upgrade(db.engine)
         vendor = accounts.create_vendor(db.session, "fleet", "Fleet Inc.")
-        _, token = accounts.create_token(db.session, vendor, "fleet", "owner")
+        _, token = tokens.create_token(db.session, vendor, "fleet", "owner")
         db.engine.dispose()
     return token
 

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from updatesrv import create_app, runtime
 from updatesrv.accounts import services as accounts
+from updatesrv.accounts import tokens
 from updatesrv.db import db, write_intent
 from updatesrv.models import Base
 
@@ -132,7 +133,7 @@ def make_vendor(app: Flask, slug: str = "acme", role: str = "owner",
         user = accounts.create_user(db.session, email or f"owner@{slug}.example",
                                     "correct horse battery", "Owner")
         accounts.add_member(db.session, user, vendor, "owner")
-        _, token = accounts.create_token(db.session, vendor, "test", role)
+        _, token = tokens.create_token(db.session, vendor, "test", role)
         return vendor.id, token
 
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -117,17 +116,11 @@ def _read_password(password_stdin: bool) -> str:
 def create_vendor_command(slug: str, name: str, email: str, password_stdin: bool) -> None:
     """Create vendor SLUG with an owner account (an existing user becomes its owner)."""
     from .accounts import services as accounts
-    from .accounts.models import User
     from .errors import UpdatesrvError
 
     try:
-        with write_intent():
-            vendor = accounts.create_vendor(db.session, slug, name)
-            user = db.session.scalar(sa.select(User).where(
-                User.email == accounts.normalise_email(email)))
-            if user is None:
-                user = accounts.create_user(db.session, email, _read_password(password_stdin))
-            accounts.add_member(db.session, user, vendor, "owner")
+        vendor, user = accounts.create_vendor_with_owner(
+            db.session, slug, name, email, lambda: _read_password(password_stdin))
     except UpdatesrvError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"created vendor {vendor.slug} with owner {user.email}")
@@ -138,21 +131,37 @@ def create_vendor_command(slug: str, name: str, email: str, password_stdin: bool
 @click.option("--name", default="cli", show_default=True)
 @click.option("--role", type=click.Choice(["viewer", "publisher", "owner"]),
               default="publisher", show_default=True)
+@click.option("--product", "products", multiple=True, metavar="SLUG",
+              help="Limit the token to this product (repeat for several; default: every "
+                   "product of the vendor).")
+@click.option("--expires-in", default="90d", show_default=True,
+              help="Lifetime such as 90d, 12h or 2w, or 'never'.")
 @with_appcontext
-def create_token_command(vendor: str, name: str, role: str) -> None:
+def create_token_command(vendor: str, name: str, role: str, products: tuple[str, ...],
+                         expires_in: str) -> None:
     """Create an API token for VENDOR. The token is printed once, on the last line."""
     from .accounts import services as accounts
+    from .accounts import tokens
     from .errors import UpdatesrvError
 
     try:
+        lifetime = tokens.parse_lifetime(expires_in)
         with write_intent():
-            token, plaintext = accounts.create_token(
+            token, plaintext = tokens.create_token(
                 db.session, accounts.get_vendor(db.session, vendor), name, role,
-                created_by="cli")
+                created_by="cli", products=products, lifetime=lifetime)
     except UpdatesrvError as exc:
         raise click.ClickException(exc.detail) from None
-    click.echo(f"token {token.name!r} ({token.role}) for {vendor}; it is shown only now:",
-               err=True)
+    click.echo(f"token {token.name!r} ({token.role}) for {vendor}", err=True)
+    if products:
+        click.echo(f"products: {', '.join(dict.fromkeys(products))}", err=True)
+    else:
+        click.echo("products: all of the vendor's", err=True)
+    if token.expires_at:
+        click.echo(f"expires: {token.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+    else:
+        click.echo("expires: never", err=True)
+    click.echo("The token is shown only now:", err=True)
     click.echo(plaintext)
 
 

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from .accounts import services as accounts
+from .accounts import tokens
 from .accounts.models import Vendor
 from .db import write_intent
 from .products.models import Product
@@ -81,8 +82,8 @@ def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:
             "severity": "minor", "status": "investigating", "affected": ">=2.1.0b1",
             "channels": ["beta", "nightly"],
             "summary": "Rounding differs between the ledger and the invoice view."})
-        _, token = accounts.create_token(session, vendor, "demo token", "owner",
-                                         created_by="system (demo seed)")
+        _, token = tokens.create_token(session, vendor, "demo token", "owner",
+                                       created_by="system (demo seed)")
     return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "token": token,
             "product": product.slug}
 

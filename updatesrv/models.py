@@ -2,6 +2,7 @@
 
 from .accounts.models import (
     ApiToken,
+    ApiTokenProduct,
     ConsoleSession,
     Invitation,
     LoginThrottle,
@@ -25,6 +26,7 @@ from .webhooks.models import Webhook
 
 __all__ = [
            "ApiToken",
+           "ApiTokenProduct",
            "Artifact",
            "AuditEvent",
            "Base",

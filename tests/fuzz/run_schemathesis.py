@@ -28,6 +28,7 @@ def seeded_app(tmp: Path):  # type: ignore[no-untyped-def]
     from tests.mailbox import start_mailbox
     from updatesrv import create_app
     from updatesrv.accounts import services as accounts
+    from updatesrv.accounts import tokens
     from updatesrv.db import db, write_intent
     from updatesrv.models import Base
 
@@ -45,7 +46,7 @@ def seeded_app(tmp: Path):  # type: ignore[no-untyped-def]
                 Base.metadata.drop_all(conn)
             Base.metadata.create_all(conn)
         vendor = accounts.create_vendor(db.session, "acme", "Acme Inc.")
-        _, token = accounts.create_token(db.session, vendor, "fuzz", "owner")
+        _, token = tokens.create_token(db.session, vendor, "fuzz", "owner")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     art = {"platform": "windows-x86_64", "url": "https://cdn.example/setup.exe", "size": 10,

@@ -135,11 +135,11 @@ def test_counts_for_the_vendor_and_owner_only_csv(app, client, api, product, con
     assert "ana@example.com,confirmed" in csv.text
     assert "'=cmd@example.com" in csv.text  # no formula injection
     with app.app_context():
-        from updatesrv.accounts import services as accounts
+        from updatesrv.accounts import tokens
         from updatesrv.accounts.models import Vendor
 
         vendor = db.session.scalar(sa.select(Vendor))
-        _, token = accounts.create_token(db.session, vendor, "ci", "publisher")
+        _, token = tokens.create_token(db.session, vendor, "ci", "publisher")
     publisher = Api(client, token)
     assert publisher.get(f"/api/v1/products/{product}/subscriptions.csv").status_code == 403
     assert publisher.get(f"/api/v1/products/{product}/subscriptions").status_code == 200

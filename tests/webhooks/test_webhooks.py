@@ -121,13 +121,13 @@ def test_only_owners_manage_webhooks(api, app, client, product, receiver):
     import sqlalchemy as sa
 
     from tests.conftest import Api
-    from updatesrv.accounts import services as accounts
+    from updatesrv.accounts import tokens
     from updatesrv.accounts.models import Vendor
     from updatesrv.db import db
 
     with app.app_context():
         vendor = db.session.scalar(sa.select(Vendor))
-        _, token = accounts.create_token(db.session, vendor, "ci", "publisher")
+        _, token = tokens.create_token(db.session, vendor, "ci", "publisher")
     response = Api(client, token).post(f"/api/v1/products/{product}/webhooks",
                                        json={"url": receiver.url})
     assert response.status_code == 403

@@ -68,9 +68,29 @@ class ApiToken(Base):
     created_by: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
+    # A keyed hash of the address that last used the token: enough to notice "used from
+    # somewhere new", without storing where anyone is.
+    last_used_from: Mapped[str | None] = mapped_column(sa.String(16))
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    # True: only the products in ``products`` (a scope whose products were all deleted
+    # then touches nothing, instead of quietly widening to the whole vendor).
+    product_scoped: Mapped[bool] = mapped_column(default=False)
 
     vendor: Mapped[Vendor] = relationship()
+    products: Mapped[list[ApiTokenProduct]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class ApiTokenProduct(Base):
+    """One product a scoped token may touch."""
+
+    __tablename__ = "api_token_products"
+
+    token_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class Invitation(Base):

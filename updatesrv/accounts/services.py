@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,13 +17,10 @@ from ..audit import services as audit
 from ..db import utcnow, write_intent
 from ..versions import parse_slug
 from .errors import InvalidInput, NotFound, RoleTooLow, UserExists, VendorExists
-from .models import ROLES, ApiToken, ConsoleSession, Membership, User, Vendor, role_allows
+from .models import ROLES, ConsoleSession, Membership, User, Vendor, role_allows
 
-TOKEN_PREFIX = "us_"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
-# Writing last_used_at on every API call would turn each read into a write.
-LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -32,10 +30,24 @@ class Actor:
     vendor_id: int
     role: str
     label: str
+    # The ids of the products a scoped API token may touch; None: every product of the
+    # vendor (console members and unscoped tokens).
+    product_ids: frozenset[int] | None = None
 
     def require(self, needed: str) -> None:
         if not role_allows(self.role, needed):
             raise RoleTooLow(f"this needs the {needed!r} role; you act as {self.role!r}")
+
+    def covers(self, vendor_id: int, product_id: int) -> bool:
+        """Whether this actor may act on (and see the drafts of) that product."""
+        return vendor_id == self.vendor_id and (
+            self.product_ids is None or product_id in self.product_ids)
+
+    def require_vendor_wide(self) -> None:
+        """For what concerns the whole vendor (a new product, the audit log)."""
+        if self.product_ids is not None:
+            raise RoleTooLow("this token is limited to some products; this needs a token "
+                             "for the whole vendor")
 
 
 def system_actor(vendor_id: int) -> Actor:
@@ -49,7 +61,8 @@ def parse_role(value: object) -> str:
     return str(value)
 
 
-def create_vendor(session: Session, slug: str, name: str) -> Vendor:
+def _add_vendor(session: Session, slug: str, name: str) -> Vendor:
+    """Adds the vendor to the open transaction (flushed, not committed)."""
     slug = parse_slug(slug)
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -61,8 +74,44 @@ def create_vendor(session: Session, slug: str, name: str) -> Vendor:
     except IntegrityError:
         session.rollback()
         raise VendorExists(f"a vendor with slug {slug!r} already exists", field="slug") from None
+    return vendor
+
+
+def create_vendor(session: Session, slug: str, name: str) -> Vendor:
+    vendor = _add_vendor(session, slug, name)
     session.commit()
     return vendor
+
+
+def create_vendor_with_owner(session: Session, slug: str, name: str, email: str,
+                             read_password: Callable[[], str]) -> tuple[Vendor, User]:
+    """A vendor and its first owner, all or nothing: a refused or interrupted password
+    leaves no ownerless vendor behind, so the same command can simply be run again.
+    ``read_password`` is only asked when the e-mail has no account yet, and before the
+    write transaction begins (a person typing never holds the database's write lock)."""
+    slug = parse_slug(slug)
+    email = normalise_email(email)
+    if session.scalar(sa.select(Vendor.id).where(Vendor.slug == slug)) is not None:
+        raise VendorExists(f"a vendor with slug {slug!r} already exists", field="slug")
+    user = session.scalar(sa.select(User).where(User.email == email))
+    password = None
+    if user is None:
+        password = read_password()
+        check_password_strength(password)
+    session.commit()  # end the read; the writes below are one short transaction
+    with write_intent():
+        try:
+            vendor = _add_vendor(session, slug, name)
+            if user is None:
+                user = _add_user(session, email, password or "")
+            session.add(Membership(user_id=user.id, vendor_id=vendor.id, role="owner"))
+            audit.record(session, vendor_id=vendor.id, actor="cli", action="member.join",
+                         object_type="member", object_key=email, after={"role": "owner"})
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return vendor, user
 
 
 def get_vendor(session: Session, slug: str) -> Vendor:
@@ -91,7 +140,8 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)  # scrypt, salted, from Werkzeug
 
 
-def create_user(session: Session, email: str, password: str, name: str = "") -> User:
+def _add_user(session: Session, email: str, password: str, name: str = "") -> User:
+    """Adds the user to the open transaction (flushed, not committed)."""
     email = normalise_email(email)
     check_password_strength(password)
     user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password))
@@ -101,6 +151,11 @@ def create_user(session: Session, email: str, password: str, name: str = "") -> 
     except IntegrityError:
         session.rollback()
         raise UserExists(f"a user with e-mail {email!r} already exists", field="email") from None
+    return user
+
+
+def create_user(session: Session, email: str, password: str, name: str = "") -> User:
+    user = _add_user(session, email, password, name)
     session.commit()
     return user
 
@@ -149,62 +204,6 @@ def set_password(session: Session, user: User, new_password: str) -> None:
 
 def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
-
-
-def create_token(session: Session, vendor: Vendor, name: str, role: str = "publisher",
-                 created_by: str = "cli") -> tuple[ApiToken, str]:
-    """Returns the token row and the plaintext, which is never stored or shown again."""
-    role = parse_role(role)
-    name = (name or "").strip() or "api token"
-    if len(name) > 100:
-        raise InvalidInput("the token name is longer than 100 characters", field="name")
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(vendor_id=vendor.id, name=name, role=role, created_by=created_by,
-                     token_hash=hash_token(plaintext), prefix=plaintext[:10])
-    session.add(token)
-    audit.record(session, vendor_id=vendor.id, actor=created_by, action="token.create",
-                 object_type="token", object_key=token.prefix,
-                 after={"name": name, "role": role})
-    session.commit()
-    return token, plaintext
-
-
-def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    actor.require("owner")
-    token = session.get(ApiToken, token_id)
-    if token is None or token.vendor_id != actor.vendor_id:
-        raise NotFound("no such token")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit.record(session, vendor_id=actor.vendor_id, actor=actor.label,
-                     action="token.revoke", object_type="token", object_key=token.prefix,
-                     before={"revoked": False}, after={"revoked": True})
-        session.commit()
-    return token
-
-
-def authenticate_token(session: Session, plaintext: str) -> ApiToken | None:
-    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
-        return None
-    token = session.scalar(sa.select(ApiToken).where(
-        ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None)))
-    if token is None:
-        return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # End the read transaction first: on SQLite a read snapshot cannot always be
-        # upgraded to a write, while a fresh write transaction simply waits its turn.
-        session.commit()
-        with write_intent():
-            session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
-                            .values(last_used_at=now))
-            session.commit()
-    return token
-
-
-def token_actor(token: ApiToken) -> Actor:
-    return Actor(vendor_id=token.vendor_id, role=token.role,
-                 label=f"token:{token.name} ({token.prefix}…)")
 
 
 INVITE_TTL = dt.timedelta(days=7)
@@ -305,9 +304,3 @@ def set_member_role(session: Session, actor: Actor, membership: Membership,
 def memberships_of(session: Session, user: User) -> list[Membership]:
     return list(session.scalars(sa.select(Membership).where(Membership.user_id == user.id)
                                 .join(Vendor).order_by(Vendor.name)))
-
-
-def list_tokens(session: Session, vendor_id: int) -> list[ApiToken]:
-    return list(session.scalars(sa.select(ApiToken).where(ApiToken.vendor_id == vendor_id)
-                                .order_by(ApiToken.revoked_at.is_not(None),
-                                          ApiToken.created_at.desc())))

@@ -8,11 +8,14 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, g, request
 
-from ..accounts.services import Actor, authenticate_token, token_actor
+from ..accounts.services import Actor
+from ..accounts.tokens import authenticate_token, token_actor
 from ..db import db
 from ..errors import InvalidInput, Unauthorized
+from ..products.errors import ProductNotFound
 from ..products.models import Product
 from ..products.services import get_product
+from ..ratelimit.services import client_key
 from ..textinput import check_json_strings
 from ..versioning import etag as versioned_etag
 from ..versioning import parse_if_match
@@ -93,12 +96,14 @@ def bearer_actor(optional: bool = False) -> Actor | None:
             return None
         raise Unauthorized("send an API token as 'Authorization: Bearer <token>' "
                            "(create one with 'updatesrv create-token VENDOR' or in the console)")
-    found = authenticate_token(db.session, token.strip())
+    address = client_key(str(current_app.config["SECRET_KEY"]), "token-use",
+                         request.remote_addr).partition(":")[2]
+    found = authenticate_token(db.session, token.strip(), address)
     if found is None:
         if optional:
             return None
         raise Unauthorized("the API token is unknown or revoked")
-    return token_actor(found)
+    return token_actor(db.session, found)
 
 
 def token_required(view: F) -> F:
@@ -117,5 +122,15 @@ def current_actor() -> Actor:
 
 
 def own_product(slug: str) -> Product:
-    """The product ``slug`` of the token's vendor (404 for anyone else's)."""
-    return get_product(db.session, slug, vendor_id=current_actor().vendor_id)
+    """The product ``slug`` of the token's vendor and scope (404 for any other, exactly as
+    if it did not exist)."""
+    actor = current_actor()
+    product = get_product(db.session, slug, vendor_id=actor.vendor_id)
+    if not actor.covers(product.vendor_id, product.id):
+        raise ProductNotFound(f"no product {slug!r}")
+    return product
+
+
+def covers(actor: Actor | None, product: Product) -> bool:
+    """Whether an optional bearer token may see ``product``'s drafts and hidden parts."""
+    return actor is not None and actor.covers(product.vendor_id, product.id)

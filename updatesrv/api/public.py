@@ -14,7 +14,7 @@ from ..updates.decision import UpdateQuery, decide
 from ..updates.response import notice_body
 from ..versions import parse_version
 from .check import answer_check, catalog_of, channel_arg, platform_arg
-from .helpers import base_url, bearer_actor, json_response
+from .helpers import base_url, bearer_actor, covers, json_response
 
 bp = Blueprint("api_public", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
@@ -93,7 +93,7 @@ def releases(product: str) -> Response:
     page, per_page = _page_args()
     actor = bearer_actor(optional=True)
     prod = get_product(db.session, product)
-    include_hidden = actor is not None and actor.vendor_id == prod.vendor_id
+    include_hidden = covers(actor, prod)
     channel = request.args.get("channel") or None
     rows, total = releases_page(db.session, prod, page, per_page,
                                 include_hidden=include_hidden, channel=channel,
@@ -110,7 +110,7 @@ def release_detail(product: str, version: str) -> Response:
     actor = bearer_actor(optional=True)
     prod = get_product(db.session, product)
     release = get_release(db.session, prod, version)
-    owner = actor is not None and actor.vendor_id == prod.vendor_id
+    owner = covers(actor, prod)
     if not owner and not release.visible_at(utcnow()):
         raise NotFound(f"{product} has no release {version!r}")
     return json_response(release_to_dict(release, base_url()), row_version=release.row_version)
@@ -146,7 +146,7 @@ def notice_detail(product: str, notice_id: str) -> Response:
     the safeguard hold (which may name a draft or scheduled release), never cached."""
     prod = get_product(db.session, product)
     actor = bearer_actor(optional=True)
-    owner = actor is not None and actor.vendor_id == prod.vendor_id
+    owner = covers(actor, prod)
     notice = get_notice(db.session, prod, notice_id, include_drafts=owner)
     if owner:
         return json_response(notice_to_dict(notice, base_url(), vendor=True),

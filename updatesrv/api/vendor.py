@@ -46,6 +46,7 @@ _own_product = own_product
 @bp.post("/products")
 @token_required
 def create_product_view() -> Response:
+    _actor().require_vendor_wide()
     product = create_product(db.session, _actor(), json_body())
     return json_response(product_to_dict(product), 201, row_version=product.row_version)
 
@@ -55,8 +56,10 @@ def create_product_view() -> Response:
 def list_products_view() -> Response:
     from ..products.services import list_products
 
+    actor = _actor()
     return json_response({"items": [product_to_dict(p) for p in
-                                    list_products(db.session, _actor().vendor_id)]})
+                                    list_products(db.session, actor.vendor_id)
+                                    if actor.covers(p.vendor_id, p.id)]})
 
 
 @bp.patch("/products/<product>")
@@ -162,6 +165,7 @@ def stats_view(product: str) -> Response:
 @bp.get("/audit")
 @token_required
 def audit_view() -> Response:
+    _actor().require_vendor_wide()
     limit, offset = offset_args(request.args, limit=50, max_limit=500)
     events = list_events(db.session, _actor().vendor_id, limit=limit, offset=offset,
                          object_type=request.args.get("object_type"),

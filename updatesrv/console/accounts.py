@@ -13,16 +13,19 @@ from flask import (
     url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts import services as accounts
+from ..accounts import tokens as tokens_service
 from ..accounts.invitations import deliver_invitation
 from ..accounts.login import TooManyAttempts
 from ..accounts.login import login as attempt_login
 from ..accounts.models import Membership, User
 from ..audit.services import list_events
-from ..db import db
+from ..db import db, utcnow
 from ..errors import NotFound, UpdatesrvError
 from ..paging import page_args
+from ..products.services import list_products
 from . import forms
 from .auth import (
     current_user,
@@ -144,16 +147,22 @@ def audit_log(vendor: str) -> View:
 def tokens(vendor: str) -> View:
     access = vendor_access(vendor, "owner")
     form = forms.TokenForm()
+    form.products.choices = [SelectChoice(p.slug, p.name) for p in
+                             list_products(db.session, access.vendor.id)]
     created = None
     if form.validate_on_submit():
         try:
-            _, created = accounts.create_token(db.session, access.vendor, form.name.data or "",
-                                                   form.role.data or "publisher",
-                                                   created_by=access.actor.label)
+            _, created = tokens_service.create_token(
+                db.session, access.vendor, form.name.data or "", form.role.data or "publisher",
+                created_by=access.actor.label, products=form.products.data or [],
+                lifetime=tokens_service.parse_lifetime(form.expires_in.data or "90d"))
         except UpdatesrvError as exc:
             forms.show_error(form, exc)
+    rows = tokens_service.list_tokens(db.session, access.vendor.id)
     return render_template("console/tokens.html", access=access, form=form, created=created,
-                           tokens=accounts.list_tokens(db.session, access.vendor.id),
+                           tokens=rows, now=utcnow(),
+                           scopes={t.id: tokens_service.scope_slugs(db.session, t)
+                                   for t in rows if t.product_scoped},
                            revoke_form=forms.ActionForm()), form_status(form)
 
 
@@ -162,7 +171,7 @@ def tokens(vendor: str) -> View:
 def revoke_token(vendor: str, token_id: int) -> BaseResponse:
     access = vendor_access(vendor, "owner")
     if forms.ActionForm().validate_on_submit():
-        token = accounts.revoke_token(db.session, access.actor, token_id)
+        token = tokens_service.revoke_token(db.session, access.actor, token_id)
         flash(f"Revoked token {token.name}.", "ok")
     return redirect(url_for("console.tokens", vendor=vendor))
 

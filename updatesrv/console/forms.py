@@ -238,9 +238,18 @@ class NoticeUpdateForm(EditForm):
                             validators=[TextLimit(50_000)])
 
 
+EXPIRY_CHOICES = [SelectChoice("30d", "30 days"),
+                  SelectChoice("90d", "90 days (for CI)"),
+                  SelectChoice("365d", "1 year"),
+                  SelectChoice("never", "Never (not recommended)")]
+
+
 class TokenForm(Form):
     name = StringField("Name (e.g. CI)", validators=[DataRequired(), TextLimit(100)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="publisher")
+    # Choices: the vendor's products, filled in by the view.
+    products = MultiCheckboxField("Products (none ticked = every product)")
+    expires_in = SelectField("Expires after", choices=EXPIRY_CHOICES, default="90d")
 
 
 class InviteForm(Form):
