@@ -7,6 +7,7 @@ from .accounts.models import (
     Invitation,
     LoginThrottle,
     Membership,
+    PasswordReset,
     User,
     Vendor,
 )
@@ -44,6 +45,7 @@ __all__ = [
            "NoticeUpdate",
            "OutboxEvent",
            "OutboxMessage",
+           "PasswordReset",
            "Product",
            "RampStep",
            "RateWindow",

@@ -139,3 +139,19 @@ class ConsoleSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
     user: Mapped[User] = relationship()
+
+
+class PasswordReset(Base):
+    """A single-use, short-lived link that sets a new password; only its hash is stored.
+    A link is also void once the password changed after it was made (any other reset or
+    a change in the console), so of two links racing only one can ever win."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]

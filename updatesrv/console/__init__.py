@@ -6,7 +6,16 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 # Importing the view modules registers their routes on the one console blueprint.
-from . import accounts, connect, dashboard, notices, reach, releases, settings  # noqa: F401
+from . import (  # noqa: F401
+    accounts,
+    connect,
+    dashboard,
+    notices,
+    reach,
+    recovery,
+    releases,
+    settings,
+)
 from .auth import SessionInterface
 from .common import bp
 

@@ -108,6 +108,17 @@ class PasswordForm(Form):
                                                                 "The passwords differ.")])
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField("E-mail", validators=[DataRequired(), TextLimit(254)])
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(min=10)])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password",
+                                                                "The passwords differ.")])
+
+
 class AcceptInviteForm(Form):
     name = StringField("Your name", validators=[Optional(), TextLimit(200)])
     password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=10)])

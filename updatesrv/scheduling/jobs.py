@@ -18,6 +18,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from ..accounts.models import ConsoleSession, Invitation, LoginThrottle
+from ..accounts.resets import prune_resets
 from ..audit import services as audit
 from ..db import write_intent
 from ..products.services import bump_catalog
@@ -101,7 +102,8 @@ def roll_up_statistics(session_factory: Callable[[], Session], now: dt.datetime)
 
 
 def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> int:
-    """Drops expired, unused invitations, stale login-throttle rows and ended sessions."""
+    """Drops expired, unused invitations, stale login-throttle rows, ended sessions and
+    password-reset links that can no longer be used."""
     with session_factory() as session, write_intent():
         invitations: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             sa.delete(Invitation).where(
@@ -112,9 +114,10 @@ def prune_expired(session_factory: Callable[[], Session], now: dt.datetime) -> i
             sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now)))
         sessions: CursorResult[Any] = session.execute(  # type: ignore[assignment]
             sa.delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+        resets = prune_resets(session, now)
         session.commit()
         return int((invitations.rowcount or 0) + (throttles.rowcount or 0)
-                   + (sessions.rowcount or 0))
+                   + (sessions.rowcount or 0) + resets)
 
 
 def remove_stale_uploads(store: FileStorage, now: dt.datetime) -> int:
