@@ -8,6 +8,7 @@ from .accounts.models import (
     LoginThrottle,
     Membership,
     PasswordReset,
+    RecoveryCode,
     User,
     Vendor,
 )
@@ -49,6 +50,7 @@ __all__ = [
            "Product",
            "RampStep",
            "RateWindow",
+           "RecoveryCode",
            "Release",
            "SigningKey",
            "Subscription",

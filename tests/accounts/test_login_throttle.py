@@ -12,7 +12,7 @@ from flask import Flask
 
 from tests.conftest import make_app, make_vendor
 from updatesrv import runtime
-from updatesrv.accounts.login import TooManyAttempts, _keys, login
+from updatesrv.accounts.login import TooManyAttempts, login, throttle_keys
 from updatesrv.accounts.models import LoginThrottle
 from updatesrv.db import db
 
@@ -55,7 +55,7 @@ def test_parallel_wrong_passwords_are_all_counted(app: Flask) -> None:
     errors = [o for o in outcomes if o is not None and not isinstance(o, TooManyAttempts)]
     assert errors == []
     checked = sum(1 for o in outcomes if o is None)
-    (acct_key, _), (addr_key, _) = _keys("owner@acme.example", "198.51.100.7", SECRET)
+    (acct_key, _), (addr_key, _) = throttle_keys("owner@acme.example", "198.51.100.7", SECRET)
     # Every password that was actually checked is counted, on both keys.
     assert _failures(app, acct_key) == checked
     assert _failures(app, addr_key) == checked
@@ -71,7 +71,7 @@ def test_a_new_window_counts_from_one(app: Flask) -> None:
 
     from updatesrv.db import utcnow
 
-    (acct_key, _), _ = _keys("x@y.example", "192.0.2.1", SECRET)
+    (acct_key, _), _ = throttle_keys("x@y.example", "192.0.2.1", SECRET)
     with app.app_context():
         assert login(db.session, "x@y.example", "nope", "192.0.2.1", SECRET) is None
         db.session.execute(sa.update(LoginThrottle).values(

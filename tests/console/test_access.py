@@ -20,7 +20,8 @@ from ..conftest import make_vendor, publish
 from ..notices.test_api import file_notice
 from .conftest import add_user, login
 
-PUBLIC = {"console.login", "console.logout", "console.accept_invite"}
+PUBLIC = {"console.login", "console.logout", "console.accept_invite", "console.forgot_password",
+          "console.reset_password", "console.login_code"}
 # Pages that exist only to change something: a viewer is refused them too.
 OWNER_ONLY_GET = {"console.tokens", "console.members", "console.release_new",
                   "console.notice_new", "console.subscribers_csv"}
@@ -84,7 +85,7 @@ def test_another_vendors_user_gets_404_everywhere(app, world):
     before = audit_count(app)
     for endpoint, method, url in console_routes(app, world):
         if endpoint in {"console.home", "console.change_password",
-                        "console.sign_out_everywhere_view"}:
+                        "console.sign_out_everywhere_view", "console.two_factor"}:
             continue  # not vendor-specific
         response = other.open(url, method=method, data={"role": "owner", "name": "x"})
         assert response.status_code == 404, (endpoint, method, url, response.status_code)
@@ -104,8 +105,8 @@ def test_viewer_can_look_but_not_change(app, world):
             "severity": "info", "affected": ">=1", "save": "1", "key-public_key": "x"})
         if method == "GET" and endpoint not in OWNER_ONLY_GET:
             assert response.status_code in (200, 302), (endpoint, url, response.status_code)
-        elif endpoint == "console.change_password":
-            assert response.status_code == 400  # their own password: form errors, no 403
+        elif endpoint in ("console.change_password", "console.two_factor"):
+            assert response.status_code == 400  # their own account: form errors, no 403
         else:
             assert response.status_code == 403, (endpoint, method, url, response.status_code)
     assert audit_count(app) == before

@@ -32,13 +32,13 @@ class TooManyAttempts(UpdatesrvError):
     slug = "too-many-attempts"
 
 
-def _keys(email: str, address: str, secret: bytes) -> list[tuple[str, int]]:
+def throttle_keys(email: str, address: str, secret: bytes) -> list[tuple[str, int]]:
     addr = hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:40]
     acct = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]
     return [(f"acct:{acct}", ACCOUNT_FREE_FAILURES), (f"addr:{addr}", ADDRESS_FREE_FAILURES)]
 
 
-def _blocked_for(session: Session, keys: list[tuple[str, int]], now: dt.datetime) -> int:
+def blocked_for(session: Session, keys: list[tuple[str, int]], now: dt.datetime) -> int:
     rows = session.scalars(sa.select(LoginThrottle).where(
         LoginThrottle.key.in_([k for k, _ in keys])))
     remaining = [int((r.blocked_until - now).total_seconds()) + 1 for r in rows
@@ -84,24 +84,30 @@ def login(session: Session, email: str, password: str, address: str,
     """Returns the user, or None for wrong credentials; raises TooManyAttempts while the
     account or the address is blocked."""
     now = utcnow()
-    keys = _keys(email, address, secret)
+    keys = throttle_keys(email, address, secret)
     session.commit()  # a fresh read: blocks written since the request began count
-    wait = _blocked_for(session, keys, now)
+    wait = blocked_for(session, keys, now)
     if wait:
         session.rollback()
-        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {_human(wait)}.")
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {human_wait(wait)}.")
     user = services.authenticate_user(session, email, password)
     session.commit()  # end the read before the short write transaction below
     with write_intent():
         if user is None:
             record_failure(session, keys, now)
-        else:
-            session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+        elif not user.totp_secret:
+            # With a second factor the account's count is only cleared once the code is
+            # right too, so knowing the password does not buy fresh code guesses.
+            clear_account(session, keys)
         session.commit()
     return user
 
 
-def _human(seconds: int) -> str:
+def clear_account(session: Session, keys: list[tuple[str, int]]) -> None:
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
+
+
+def human_wait(seconds: int) -> str:
     if seconds >= 90:
         return f"{round(seconds / 60)} minutes"
     return "1 second" if seconds == 1 else f"{seconds} seconds"

@@ -21,6 +21,9 @@ class Vendor(Base):
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Every member must sign in with a second factor; those without one enrol first.
+    require_two_factor: Mapped[bool] = mapped_column(default=False,
+                                                     server_default=sa.false())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="vendor")
 
@@ -34,6 +37,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # TOTP (RFC 6238) second factor: the base32 seed, and the last time step accepted, so
+    # a code is never accepted twice (not even in its 30-second window).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
@@ -154,4 +161,16 @@ class PasswordReset(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]
+
+
+class RecoveryCode(Base):
+    """One of ten single-use codes for when the authenticator is lost; stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
     used_at: Mapped[dt.datetime | None]

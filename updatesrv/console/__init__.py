@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     recovery,
     releases,
     settings,
+    twofactor,
 )
 from .auth import SessionInterface
 from .common import bp

@@ -37,6 +37,7 @@ from .auth import (
     vendor_access,
 )
 from .common import View, bp, form_status
+from .twofactor import finish_password_step
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,8 +54,7 @@ def login() -> View:
         if user is None:
             form.form_errors.append("Wrong e-mail or password.")
         else:
-            sign_in(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("console.home"))
+            return finish_password_step(user, safe_next(request.args.get("next")))
     return render_template("console/login.html", form=form), form_status(form)
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Request, Response, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
-from ..accounts import sessions
+from ..accounts import sessions, twofactor
 from ..accounts.models import Membership, User, Vendor, role_allows
 from ..accounts.services import Actor
 from ..db import db
@@ -23,6 +23,8 @@ from ..products.models import Product
 from ..products.services import get_product
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What a member who must enrol in two-factor sign-in can still reach.
+ENROLMENT_ENDPOINTS = frozenset({"console.two_factor", "console.sign_out_everywhere_view"})
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -104,8 +106,13 @@ def safe_next(target: str | None) -> str | None:
 def login_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
+        user = current_user()
+        if user is None:
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        if request.endpoint not in ENROLMENT_ENDPOINTS and \
+                twofactor.requires_enrolment(db.session, user):
+            # A vendor requires a second factor: nothing else until it is set up.
+            return redirect(url_for("console.two_factor"))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -119,6 +119,24 @@ class ResetPasswordForm(Form):
                                                                 "The passwords differ.")])
 
 
+class SecondFactorForm(Form):
+    code = StringField("Code from your authenticator app, or a recovery code",
+                       validators=[DataRequired(), TextLimit(40)])
+
+
+class EnableTwoFactorForm(Form):
+    code = StringField("The 6-digit code the app shows now",
+                       validators=[DataRequired(), TextLimit(40)])
+
+
+class DisableTwoFactorForm(Form):
+    current_password = PasswordField("Your password", validators=[DataRequired()])
+
+
+class RequireTwoFactorForm(Form):
+    required = BooleanField("Require two-factor sign-in for every member")
+
+
 class AcceptInviteForm(Form):
     name = StringField("Your name", validators=[Optional(), TextLimit(200)])
     password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=10)])
