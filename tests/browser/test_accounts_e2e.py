@@ -102,3 +102,34 @@ def test_scoped_expiring_token_from_the_console(app: Flask, page: Any, tmp_path:
         assert cells.nth(5).inner_text().strip() != "never"  # expires
         assert "from" in cells.nth(6).inner_text()  # last used: now, from a hashed address
     assert page.console_errors == []
+
+
+def test_two_factor_enrolment_and_sign_in(app: Flask, page: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pyotp
+
+    make_vendor(app, "acme", email="owner@acme.example")
+    with LiveServer(app) as server:
+        base = server.url
+        _sign_in(page, base, "correct horse battery")
+        page.wait_for_url(f"{base}/console/acme/")
+        page.goto(f"{base}/console/password")
+        page.get_by_role("link", name="set up or manage two-factor sign-in").click()
+        qr = page.locator(".qr svg")
+        assert qr.is_visible() and qr.bounding_box()["width"] > 100
+        secret = page.locator("#totp-secret").inner_text().strip()
+        totp = pyotp.TOTP(secret)
+        page.get_by_label("The 6-digit code the app shows now").fill(totp.now())
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        page.get_by_text("Save these recovery codes somewhere safe now").wait_for()
+        assert page.locator(".recovery-codes li").count() == 10
+        page.screenshot(path=str(tmp_path / "two-factor-on.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        _sign_in(page, base, "correct horse battery")
+        page.wait_for_url(f"{base}/console/login/code")
+        later = totp.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30))
+        page.get_by_label("Code from your authenticator app, or a recovery code").fill(later)
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(f"{base}/console/acme/")
+    assert page.console_errors == []
