@@ -140,8 +140,8 @@ def create_vendor_command(slug: str, name: str, email: str, password_stdin: bool
 def create_token_command(vendor: str, name: str, role: str, products: tuple[str, ...],
                          expires_in: str) -> None:
     """Create an API token for VENDOR. The token is printed once, on the last line."""
+    from .accounts import alerts, tokens
     from .accounts import services as accounts
-    from .accounts import tokens
     from .errors import UpdatesrvError
 
     try:
@@ -150,6 +150,7 @@ def create_token_command(vendor: str, name: str, role: str, products: tuple[str,
             token, plaintext = tokens.create_token(
                 db.session, accounts.get_vendor(db.session, vendor), name, role,
                 created_by="cli", products=products, lifetime=lifetime)
+            alerts.token_created(db.session, current_app.config, token)
     except UpdatesrvError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"token {token.name!r} ({token.role}) for {vendor}", err=True)

@@ -9,6 +9,7 @@ from .accounts.models import (
     Membership,
     PasswordReset,
     RecoveryCode,
+    SignInEvent,
     User,
     Vendor,
 )
@@ -52,6 +53,7 @@ __all__ = [
            "RateWindow",
            "RecoveryCode",
            "Release",
+           "SignInEvent",
            "SigningKey",
            "Subscription",
            "User",

@@ -174,3 +174,20 @@ class RecoveryCode(Base):
                                          index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     used_at: Mapped[dt.datetime | None]
+
+
+class SignInEvent(Base):
+    """One successful console sign-in, for the member's own history and "new device"
+    alerts. The browser is kept as its User-Agent text (shown to the member) and a keyed
+    hash of it; the address only as a keyed hash."""
+
+    __tablename__ = "sign_in_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(sa.String(32))
+    browser: Mapped[str] = mapped_column(sa.String(200), default="")
+    device_hash: Mapped[str] = mapped_column(sa.String(16))
+    address_hash: Mapped[str] = mapped_column(sa.String(16))

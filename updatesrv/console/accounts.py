@@ -15,6 +15,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
+from ..accounts import alerts
 from ..accounts import services as accounts
 from ..accounts import tokens as tokens_service
 from ..accounts.invitations import deliver_invitation
@@ -37,7 +38,7 @@ from .auth import (
     vendor_access,
 )
 from .common import View, bp, form_status
-from .twofactor import finish_password_step
+from .twofactor import complete_sign_in, finish_password_step
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -99,7 +100,8 @@ def change_password() -> View:
                 sign_in(user)
                 flash("Password changed. Other sessions are signed out.", "ok")
                 return redirect(url_for("console.home"))
-    return render_template("console/password.html", form=form), form_status(form)
+    return render_template("console/password.html", form=form,
+                           sign_ins=alerts.history(db.session, user.id)), form_status(form)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -115,7 +117,7 @@ def accept_invite(token: str) -> View:
         except UpdatesrvError as exc:
             forms.show_error(form, exc)
         else:
-            sign_in(joined)
+            complete_sign_in(joined, "invitation")
             return redirect(url_for("console.vendor_home", vendor=invitation.vendor.slug))
     return render_template("console/invite.html", form=form, invitation=invitation,
                            user=user), form_status(form)
@@ -152,10 +154,11 @@ def tokens(vendor: str) -> View:
     created = None
     if form.validate_on_submit():
         try:
-            _, created = tokens_service.create_token(
+            token, created = tokens_service.create_token(
                 db.session, access.vendor, form.name.data or "", form.role.data or "publisher",
                 created_by=access.actor.label, products=form.products.data or [],
                 lifetime=tokens_service.parse_lifetime(form.expires_in.data or "90d"))
+            alerts.token_created(db.session, current_app.config, token)
         except UpdatesrvError as exc:
             forms.show_error(form, exc)
     rows = tokens_service.list_tokens(db.session, access.vendor.id)

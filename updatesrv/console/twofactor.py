@@ -8,13 +8,12 @@ import time
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..accounts import alerts, twofactor
 from ..accounts import services as accounts
-from ..accounts import twofactor
 from ..accounts.login import TooManyAttempts
 from ..accounts.models import User
 from ..db import db
 from ..errors import InvalidInput, UpdatesrvError
-from ..outbox.services import enqueue_mail
 from . import forms
 from .auth import current_user, login_required, safe_next, sign_in, vendor_access
 from .common import View, bp, form_status
@@ -26,11 +25,17 @@ PENDING_SECONDS = 300
 def finish_password_step(user: User, next_path: str | None) -> BaseResponse:
     """After a right password: sign in, or ask for the second factor first."""
     if not user.totp_secret:
-        sign_in(user)
+        complete_sign_in(user, "password")
         return redirect(next_path or url_for("console.home"))
     session.clear()
     session["pending_2fa"] = {"uid": user.id, "at": int(time.time()), "next": next_path or ""}
     return redirect(url_for("console.login_code"))
+
+
+def complete_sign_in(user: User, method: str) -> None:
+    sign_in(user)
+    alerts.record_sign_in(db.session, current_app.config, user, method,
+                          request.headers.get("User-Agent", ""), request.remote_addr)
 
 
 def _pending_user() -> tuple[User | None, str]:
@@ -58,7 +63,7 @@ def login_code() -> View:
             form.form_errors.append(exc.detail)
             return render_template("console/login_code.html", form=form), 429
         if ok:
-            sign_in(user)
+            complete_sign_in(user, "password and code")
             return redirect(safe_next(next_path) or url_for("console.home"))
         form.code.errors = [twofactor.WRONG_CODE]
     return render_template("console/login_code.html", form=form), form_status(form)
@@ -104,22 +109,11 @@ def _manage(user: User) -> View:
                       "set it up again now.", "error")
             else:
                 flash("Two-factor sign-in is off.", "ok")
-            _mail_factor_removed(user)
+            alerts.second_factor_removed(db.session, current_app.config, user)
             return redirect(url_for("console.two_factor"))
     return render_template("console/two_factor.html", form=form, enabled=True, codes=None,
                            remaining=twofactor.remaining_recovery_codes(db.session, user.id)
                            ), form_status(form)
-
-
-def _mail_factor_removed(user: User) -> None:
-    if not current_app.config.get("MAIL_URL"):
-        return
-    enqueue_mail(db.session, to=user.email, purpose="security-alert",
-                 subject="Two-factor sign-in was turned off",
-                 text=(f"Two-factor sign-in was turned off for {user.email} on updatesrv.\n\n"
-                       "If this was not you, reset your password now and turn it on again: "
-                       "someone else may be signed in to your account.\n"))
-    db.session.commit()
 
 
 @bp.post("/<vendor>/members/two-factor")
