@@ -37,7 +37,7 @@ from .auth import (
     sign_out_everywhere,
     vendor_access,
 )
-from .common import View, bp, form_status
+from .common import View, absolute_url, bp, form_status
 from .twofactor import complete_sign_in, finish_password_step
 
 
@@ -194,10 +194,7 @@ def members(vendor: str) -> View:
         except UpdatesrvError as exc:
             forms.show_error(form, exc)
         else:
-            path = url_for("console.accept_invite", token=token)
-            base = current_app.config.get("BASE_URL")
-            full = (str(base).rstrip("/") + path[len(request.script_root):] if base
-                    else request.host_url.rstrip("/") + path)
+            full = absolute_url(url_for("console.accept_invite", token=token))
             link = deliver_invitation(db.session, current_app.config, invitation,
                                       access.vendor.name, full)
             mailed_to = None if link else invitation.email

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..db import db
@@ -111,3 +111,12 @@ def release_context(vendor: str, product: str, version: str,
 
 def notice_url(vendor: str, product: str, notice_id: str) -> str:
     return url_for("console.notice_page", vendor=vendor, product=product, notice_id=notice_id)
+
+
+def absolute_url(path: str) -> str:
+    """A link for a mail or to pass on: at the public BASE_URL when one is set (the server
+    may sit behind a proxy), else at the address this request reached."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return str(base).rstrip("/") + path[len(request.script_root):]
+    return request.host_url.rstrip("/") + path

@@ -9,14 +9,7 @@ from ..db import db
 from ..errors import UpdatesrvError
 from ..ratelimit.errors import RateLimited
 from . import forms
-from .common import View, bp, form_status
-
-
-def _absolute(path: str) -> str:
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return str(base).rstrip("/") + path[len(request.script_root):]
-    return request.host_url.rstrip("/") + path
+from .common import View, absolute_url, bp, form_status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -28,7 +21,7 @@ def forgot_password() -> View:
             resets.request_reset(
                 db.session, form.email.data or "", request.remote_addr,
                 str(current_app.config["SECRET_KEY"]),
-                lambda token: _absolute(url_for("console.reset_password", token=token)))
+                lambda token: absolute_url(url_for("console.reset_password", token=token)))
         except RateLimited:
             form.form_errors.append("Too many reset requests. Wait ten minutes and try again.")
             return render_template("console/forgot.html", form=form, can_mail=can_mail), 429
