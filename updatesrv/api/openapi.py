@@ -264,7 +264,10 @@ def document(server_url: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "updatesrv API", "version": "1",
                  "description": "Public endpoints need no authentication. Vendor endpoints "
-                                "take 'Authorization: Bearer <token>'. Errors are RFC 9457 "
+                                "take 'Authorization: Bearer <token>'. A token limited to "
+                                "some products gets 404 for any other product and 403 for "
+                                "vendor-wide endpoints; an expired token gets 401 with the "
+                                "problem type token-expired. Errors are RFC 9457 "
                                 "application/problem+json."},
         "servers": [{"url": server_url}],
         "paths": {**_paths(), **reach_paths()},
