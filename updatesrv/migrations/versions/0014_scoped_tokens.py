@@ -1,8 +1,8 @@
 """scoped, expiring API tokens (existing tokens keep every product and never expire, so
 no running pipeline breaks on upgrade)
 
-Revision ID: 0013_scoped_tokens
-Revises: 0012_reach_install_index
+Revision ID: 0014_scoped_tokens
+Revises: 0013_platforms_rejected
 Create Date: 2026-12-04 16:23:37.678083
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0013_scoped_tokens'
-down_revision = '0012_reach_install_index'
+revision = '0014_scoped_tokens'
+down_revision = '0013_platforms_rejected'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """two-factor sign-in: TOTP seed and last step per user, hashed recovery codes, per-vendor requirement
 
-Revision ID: 0015_two_factor
-Revises: 0014_password_resets
+Revision ID: 0016_two_factor
+Revises: 0015_password_resets
 Create Date: 2026-12-04 16:43:07.555704
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0015_two_factor'
-down_revision = '0014_password_resets'
+revision = '0016_two_factor'
+down_revision = '0015_password_resets'
 branch_labels = None
 depends_on = None
 

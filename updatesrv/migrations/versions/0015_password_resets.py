@@ -1,7 +1,7 @@
 """password resets (single-use, short-lived links; only their hashes are stored)
 
-Revision ID: 0014_password_resets
-Revises: 0013_scoped_tokens
+Revision ID: 0015_password_resets
+Revises: 0014_scoped_tokens
 Create Date: 2026-12-04 16:32:37.110673
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0014_password_resets'
-down_revision = '0013_scoped_tokens'
+revision = '0015_password_resets'
+down_revision = '0014_scoped_tokens'
 branch_labels = None
 depends_on = None
 

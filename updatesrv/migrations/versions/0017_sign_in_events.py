@@ -1,7 +1,7 @@
 """sign-in history per member (browser text, keyed hashes of device and address)
 
-Revision ID: 0016_sign_in_events
-Revises: 0015_two_factor
+Revision ID: 0017_sign_in_events
+Revises: 0016_two_factor
 Create Date: 2026-12-04 16:53:43.490548
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0016_sign_in_events'
-down_revision = '0015_two_factor'
+revision = '0017_sign_in_events'
+down_revision = '0016_two_factor'
 branch_labels = None
 depends_on = None
 
