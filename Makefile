@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e './client[signatures]' -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './client[signatures,deltas]' -e '.[dev]'
 	touch $(STAMP)
 
 ## Create the virtualenv, the SQLite database (with a demo product when empty), and serve.
