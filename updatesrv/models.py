@@ -15,6 +15,7 @@ from .accounts.models import (
 )
 from .audit.models import AuditEvent
 from .db import Base
+from .deltas.models import Delta
 from .feedback.models import FeedbackMessage, FeedbackVote
 from .notices.models import Notice, NoticeUpdate
 from .outbox.models import OutboxEvent, OutboxMessage
@@ -35,6 +36,7 @@ __all__ = [
            "Base",
            "CheckCount",
            "ConsoleSession",
+           "Delta",
            "EmergencyStop",
            "FeedbackMessage",
            "FeedbackVote",

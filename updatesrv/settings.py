@@ -90,3 +90,17 @@ FEEDBACK_RATE_LIMIT = 30
 # internal location (which must alias ARTIFACTS_DIR; see deploy/nginx) and nginx sends the
 # bytes. None: Flask streams them itself (development, single host without nginx).
 DOWNLOADS_ACCEL_REDIRECT = None
+
+# Binary deltas (docs/vendor/deltas.md): after a release is published the scheduler builds
+# a patch to each of its uploaded files from the same platform's file of this many earlier
+# releases (0 turns deltas off). A patch is offered only when it is at most DELTA_MAX_SHARE
+# of the full file; files larger than DELTA_MAX_FILE_BYTES get none (building holds the
+# earlier file in memory, plus zstd's window of both files).
+DELTA_FROM_RELEASES = 3
+DELTA_MAX_SHARE = 0.5
+DELTA_MAX_FILE_BYTES = 512 * 1024**2
+# zstd level of the patches: 3 builds in well under a second per 10 MB; higher levels
+# take many times longer for patches hardly smaller (benchmarks/deltas_bench.py).
+DELTA_LEVEL = 3
+# Releases published longer ago than this get no new patches (older ones stay).
+DELTA_NEW_RELEASE_DAYS = 30

@@ -29,7 +29,22 @@ SCHEMAS: dict[str, Any] = {
                               "published_at": {"type": "string", "format": "date-time"},
                               "critical": {"type": "boolean"}, "notes": {"type": "string"},
                               "notes_url": {"type": "string", "format": "uri"},
-                              "download": ref("Download")}},
+                              "download": ref("Download"),
+                              "delta": ref("Delta")}},
+    "Delta": {
+        "type": "object",
+        "description": "A binary patch from the installed version's file to the offered "
+                       "one (docs/vendor/deltas.md); the rebuilt file must match download's "
+                       "sha256 and signatures, else the client downloads the full file",
+        "required": ["from", "url", "size", "sha256", "from_sha256", "algorithm"],
+        "properties": {"from": {"type": "string"},
+                       "url": {"type": "string", "format": "uri"},
+                       "size": {"type": "integer", "minimum": 0},
+                       "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "from_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "algorithm": {"type": "string",
+                                     "description": "zstd-patch-from: a zstd frame whose "
+                                                    "prefix is the installed file"}}},
     "DeliveredNotice": {
         "type": "object",
         "required": ["id", "revision", "title", "summary", "severity", "status", "platforms",

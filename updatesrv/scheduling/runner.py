@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def run_once(app: Flask, now: dt.datetime | None = None,
-             housekeeping: bool = True) -> dict[str, int]:
+             housekeeping: bool = True, deltas: bool = True) -> dict[str, int]:
     from .. import runtime
     from ..outbox.jobs import reach_housekeeping, run_outbox
 
@@ -36,7 +36,20 @@ def run_once(app: Flask, now: dt.datetime | None = None,
             else:
                 log.info("housekeeping skipped: another scheduler is doing it")
     done.update(run_outbox(maker, app.config, now))
+    if deltas:
+        done.update(build_deltas(app, now))
     return done
+
+
+def build_deltas(app: Flask, now: dt.datetime | None = None) -> dict[str, int]:
+    """Plans and builds binary deltas (updatesrv/deltas); its own job in run_forever, so a
+    long build never delays a ramp step or a mail."""
+    from .. import runtime
+    from ..deltas.services import DeltaSettings, run_deltas
+
+    _, maker = app.extensions["updatesrv.db"]
+    return run_deltas(maker, runtime(app).store, DeltaSettings.from_config(app.config),
+                      now or utcnow())
 
 
 def report(label: str, done: dict[str, Any]) -> None:
@@ -61,13 +74,19 @@ def run_forever(app: Flask, tick_seconds: float = 30.0,
 
     def tick() -> None:
         try:
-            report("tick", run_once(app, housekeeping=False))
+            report("tick", run_once(app, housekeeping=False, deltas=False))
         except Exception:  # the next tick retries: nothing due is lost
             log.exception("scheduler tick failed")
 
+    def deltas() -> None:
+        try:
+            report("deltas", build_deltas(app))
+        except Exception:  # a pending or claimed row is taken again by a later run
+            log.exception("building deltas failed")
+
     def housekeep() -> None:
         try:
-            report("housekeeping", run_once(app))
+            report("housekeeping", run_once(app, deltas=False))
         except Exception:
             log.exception("housekeeping failed")
 
@@ -76,6 +95,8 @@ def run_forever(app: Flask, tick_seconds: float = 30.0,
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True,
                                "misfire_grace_time": None}
     scheduler.add_job(tick, IntervalTrigger(seconds=tick_seconds), id="tick",
+                      next_run_time=dt.datetime.now(dt.UTC), **options)
+    scheduler.add_job(deltas, IntervalTrigger(seconds=tick_seconds), id="deltas",
                       next_run_time=dt.datetime.now(dt.UTC), **options)
     scheduler.add_job(housekeep, IntervalTrigger(seconds=housekeeping_seconds),
                       id="housekeeping", next_run_time=dt.datetime.now(dt.UTC), **options)

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import read_only
+from ..deltas.models import Delta
 from ..notices.models import SEVERITIES, Notice
 from ..products.aliases import reported_platform
 from ..products.models import Product
 from ..products.platforms import BUILTIN_NAMES, product_platforms
-from ..releases.models import Release
+from ..releases.models import Artifact, Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
 from ..versions import ANY_PLATFORM, to_semver, version_key
@@ -50,6 +51,16 @@ class CatalogArtifact:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogPatch:
+    from_version: str
+    url: str
+    size: int
+    sha256: str
+    from_sha256: str
+    algorithm: str
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogRelease:
     id: int
     version: Version
@@ -68,6 +79,8 @@ class CatalogRelease:
     deltas: Mapping[str, CatalogArtifact] = field(default_factory=dict)
     # The SemVer spelling for updaters that need one; None leaves it out of those feeds.
     semver: str | None = None
+    # Binary deltas the server built (updatesrv/deltas), by (platform, from version_key).
+    patches: Mapping[tuple[str, str], CatalogPatch] = field(default_factory=dict)
 
     def visible_at(self, now: dt.datetime) -> bool:
         return rules.release_public(False, self.published_at, self.publish_at, now)
@@ -227,6 +240,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
                Release.published_at.is_not(None))
         .options(selectinload(Release.artifacts)))
     releases = []
+    patches = ready_patches(session, product)
     for r in rows:
         artifacts: dict[str, CatalogArtifact] = {}
         deltas: dict[str, CatalogArtifact] = {}
@@ -252,7 +266,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,
             min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None,
-            deltas=deltas, semver=to_semver(version)))
+            deltas=deltas, semver=to_semver(version), patches=patches.get(r.id, {})))
     releases.sort(key=lambda r: r.version, reverse=True)
     # Drafts and withdrawn notices reach no install.
     notices = [catalog_notice(n) for n in session.scalars(sa.select(Notice).where(
@@ -275,6 +289,28 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         own_platforms=own, registry=frozenset((*own, *BUILTIN_NAMES)),
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
+
+
+def ready_patches(session: Session, product: Product,
+                  ) -> dict[int, dict[tuple[str, str], CatalogPatch]]:
+    """Built deltas whose two files still hold the bytes they were made from, by the new
+    release's id."""
+    base, new, earlier = aliased(Artifact), aliased(Artifact), aliased(Release)
+    rows = session.execute(
+        sa.select(Delta, new.release_id, new.platform, earlier.version, earlier.version_key)
+        .join(new, new.id == Delta.to_artifact_id)
+        .join(base, base.id == Delta.from_artifact_id)
+        .join(earlier, earlier.id == base.release_id)
+        .where(Delta.product_id == product.id, Delta.state == "ready",
+               new.sha256 == Delta.to_sha256, base.sha256 == Delta.from_sha256))
+    found: dict[int, dict[tuple[str, str], CatalogPatch]] = {}
+    for delta, release_id, platform, from_version, from_key in rows:
+        assert delta.size is not None and delta.sha256 is not None  # set when ready
+        found.setdefault(release_id, {})[(platform, from_key)] = CatalogPatch(
+            from_version=from_version, size=delta.size, sha256=delta.sha256,
+            url=f"/downloads/{product.slug}/deltas/{delta.sha256}", from_sha256=delta.from_sha256,
+            algorithm=delta.algorithm)
+    return found
 
 
 def catalog_notice(n: Notice) -> CatalogNotice:
