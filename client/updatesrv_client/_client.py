@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from . import _reach, _signatures
+from . import _delta, _reach, _signatures
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
@@ -26,6 +26,7 @@ from ._trust import ServerTrust, Target, guard_offer
 from .errors import (
     DownloadError,
     IntegrityError,
+    NetworkError,
     ProductNotFound,
     RequestRejected,
     ServerError,
@@ -251,11 +252,17 @@ class UpdateClient:
 
     def download(self, update: Update, dest_dir: str | os.PathLike[str],
                  progress: Callable[[int, int], object] | None = None, *,
-                 deadline: float | None = None) -> Path:
+                 deadline: float | None = None,
+                 installed_file: str | os.PathLike[str] | None = None) -> Path:
         """Streams the update into dest_dir and returns the verified file. Resumes a
         partial ``.part`` file left by an earlier attempt; on any mismatch raises and
         leaves nothing behind. ``progress(done_bytes, total_bytes)`` is called per chunk.
-        ``deadline`` (seconds) defaults to what 64 KiB/s needs for the size, at least 5 min."""
+        ``deadline`` (seconds) defaults to what 64 KiB/s needs for the size, at least 5 min.
+
+        ``installed_file``: the file this version was installed from (as downloaded).
+        When the server offers a delta from it, only the delta is fetched (resumable too)
+        and the new file rebuilt from it, then verified exactly like a full download
+        (size, SHA-256, signature); on any failure the full file is downloaded instead."""
         if update.size <= 0:
             raise IntegrityError(f"the server offers an empty file for {update.version} "
                                  "(0 bytes); refused")
@@ -268,13 +275,18 @@ class UpdateClient:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"update-{update.version}"
         dest = dest_dir / name
         part = dest_dir / (name + ".part")
+        patch = dest_dir / (name + ".delta.part")
         seconds = deadline if deadline is not None else max(
             DOWNLOAD_MIN_SECONDS, update.size / DOWNLOAD_MIN_RATE)
         try:
             dest_dir.mkdir(parents=True, exist_ok=True)
-            self._fetch(update, part, progress, seconds)
+            if installed_file is not None and self._from_delta(
+                    update, Path(installed_file), patch, dest, progress, seconds):
+                return dest
+            self._fetch(update.download_url, update.size, part, progress, seconds)
             self._verify(update, part)
             os.replace(part, dest)
+            patch.unlink(missing_ok=True)
         except UpdateCheckError:
             with contextlib.suppress(OSError):
                 part.unlink()
@@ -283,13 +295,47 @@ class UpdateClient:
             raise DownloadError(f"cannot write the download: {exc}") from None
         return dest
 
-    def _fetch(self, update: Update, part: Path,
+    def _from_delta(self, update: Update, installed: Path, patch: Path, dest: Path,
+                    progress: Callable[[int, int], object] | None, seconds: float) -> bool:
+        """Rebuilds the update at ``dest`` from the installed file and the offered delta;
+        False (and the caller downloads the full file) on any failure. An interrupted delta
+        download keeps its ``.delta.part`` for the next attempt to resume."""
+        delta = update.delta
+        if delta is None or not _delta.can_apply(delta.algorithm):
+            return False
+        rebuilt = dest.with_name(dest.name + ".rebuilt")
+        try:
+            if not installed.is_file() or _delta.file_sha256(installed) != delta.from_sha256:
+                log.info("the installed file is not the delta's base; downloading %s in full",
+                         update.version)
+                patch.unlink(missing_ok=True)
+                return False
+            self._fetch(delta.url, delta.size, patch, progress, seconds)
+            if patch.stat().st_size != delta.size or _delta.file_sha256(patch) != delta.sha256:
+                raise IntegrityError("the downloaded delta does not match its SHA-256")
+            _delta.apply_patch(installed, patch, rebuilt, update.size)
+            self._verify(update, rebuilt)
+            os.replace(rebuilt, dest)
+        except NetworkError as exc:
+            log.info("delta download interrupted (%s); downloading the full file", exc)
+            return False
+        except (UpdateCheckError, _delta.PatchError, OSError) as exc:
+            log.warning("delta for %s not usable (%s); downloading the full file",
+                        update.version, exc)
+            patch.unlink(missing_ok=True)
+            return False
+        finally:
+            rebuilt.unlink(missing_ok=True)
+        patch.unlink(missing_ok=True)
+        return True
+
+    def _fetch(self, url: str, size: int, part: Path,
                progress: Callable[[int, int], object] | None, seconds: float) -> None:
         have = part.stat().st_size if part.exists() else 0
-        if have > update.size:
+        if have > size:
             part.unlink()
             have = 0
-        if have == update.size:
+        if have == size:
             return
         headers = {"Range": f"bytes={have}-"} if have else {}
         out: list[IO[bytes]] = []
@@ -306,20 +352,19 @@ class UpdateClient:
 
         def on_chunk(chunk: bytes) -> None:
             done[0] += len(chunk)
-            if done[0] > update.size:
+            if done[0] > size:
                 raise IntegrityError(f"the download is larger than the advertised "
-                                     f"{update.size} bytes")
+                                     f"{size} bytes")
             try:
                 out[0].write(chunk)
             except OSError as exc:
                 raise DownloadError(f"cannot write the download: {exc}") from None
             if progress is not None:
-                progress(done[0], update.size)
+                progress(done[0], size)
 
         # A NetworkError keeps the .part file: the next attempt resumes from it.
         try:
-            self._transport.stream(update.download_url, headers, seconds, on_response,
-                                   on_chunk)
+            self._transport.stream(url, headers, seconds, on_response, on_chunk)
         finally:
             for fh in out:
                 fh.close()
