@@ -193,3 +193,19 @@ def test_deltas_on_a_bucket(seaweed, tmp_path, pg_schema, monkeypatch):
     (tmp_path / "patch").write_bytes(body)
     assert apply_patch(tmp_path / "base", tmp_path / "patch", Path(tmp_path / "out")) == \
         hashlib.sha256(files["1.2"]).hexdigest()
+
+
+def test_storage_migrate_copies_the_patches_too(app, api, product, tmp_path):
+    from updatesrv.storage import DirectoryStorage
+    from updatesrv.storage.migrate import migrate_files
+
+    _three_releases(api, product)
+    build_deltas(app)
+    source = runtime(app).store
+    assert isinstance(source, DirectoryStorage)
+    destination = DirectoryStorage(tmp_path / "elsewhere")
+    with app.app_context():
+        report = migrate_files(db.session, source, destination)
+    keys = {r.storage_path for r in _rows(app)}
+    assert report.copied == 3 + len(keys) and not report.problems
+    assert all(destination.exists(k) for k in keys)
