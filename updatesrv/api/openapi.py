@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from ..paging import MAX_OFFSET
+from ..releases.artifact_meta import KINDS
 from .helpers import base_url, json_response
 from .openapi_common import (
     CHANNEL,
@@ -126,7 +127,7 @@ def _paths() -> dict[str, Any]:
                                                          "application/octet-stream"},
                                             "signature": {"type": "string"},
                                             "manifest_signature": {"type": "string"},
-                                            "kind": {"enum": ["full", "delta", "installer"]},
+                                            "kind": {"enum": list(KINDS)},
                                             "minisign_signature": {"type": "string"}}}},
                          "application/json": {"schema": ref("Artifact")}}},
                      "responses": {"201": json_body(ref("Artifact"), "Created"),
@@ -147,7 +148,7 @@ def _paths() -> dict[str, Any]:
                                         "size": {"type": "integer", "minimum": 1},
                                         "sha256": {"type": "string",
                                                    "pattern": "^[0-9a-fA-F]{64}$"},
-                                        "kind": {"enum": ["full", "delta", "installer"]},
+                                        "kind": {"enum": list(KINDS)},
                                         "signature": {"type": "string"},
                                         "manifest_signature": {"type": "string"},
                                         "minisign_signature": {"type": "string"}}}}}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..releases.artifact_meta import KINDS
 from .openapi_common import PERCENT, PLATFORM_TEXT, RAMP, SLUG_TEXT, VERSION_TEXT, ref
 
 SCHEMAS: dict[str, Any] = {
@@ -86,7 +87,7 @@ SCHEMAS: dict[str, Any] = {
                                 "manifest_signature": {"type": ["string", "null"],
                                                        "description": "base64 Ed25519 over "
                                                        "the release manifest"},
-                                "kind": {"enum": ["full", "delta", "installer"]},
+                                "kind": {"enum": list(KINDS)},
                                 "sha512": {"type": ["string", "null"]},
                                 "sha1": {"type": ["string", "null"]},
                                 "minisign_signature": {"type": ["string", "null"]},

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput
 
-KINDS = ("full", "delta", "installer")
+# blockmap: electron-builder's ``{installer}.blockmap``, served next to the installer for
+# electron-updater's differential download (docs/vendor/deltas.md); never offered itself.
+KINDS = ("full", "delta", "installer", "blockmap")
 SHA512_RE = re.compile(r"^[0-9a-f]{128}$")
 SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
 MAX_MINISIGN = 2000

@@ -48,6 +48,8 @@ class CatalogArtifact:
     kind: str = "full"
     minisign_signature: str | None = None
     filename: str | None = None
+    # The size of the uploaded ``{filename}.blockmap`` (electron-updater's blockMapSize).
+    blockmap_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +246,11 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
     for r in rows:
         artifacts: dict[str, CatalogArtifact] = {}
         deltas: dict[str, CatalogArtifact] = {}
+        blockmaps = {(a.platform, a.filename): a.size for a in r.artifacts
+                     if a.kind == "blockmap" and a.storage_path is not None}
         # One file per platform is offered: the full package, else the installer.
-        for a in sorted(r.artifacts, key=lambda a: KIND_PREFERENCE.index(a.kind)):
+        for a in sorted((a for a in r.artifacts if a.kind in KIND_PREFERENCE),
+                        key=lambda a: KIND_PREFERENCE.index(a.kind)):
             entry = CatalogArtifact(
                 platform=a.platform,
                 url=a.url or f"/downloads/{product.slug}/{r.version}/{a.platform}/{a.filename}",
@@ -253,7 +258,9 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
                 signature=a.signature, manifest_signature=a.manifest_signature,
                 sha512=a.sha512, sha1=a.sha1, kind=a.kind,
                 minisign_signature=a.minisign_signature,
-                filename=a.filename or _url_filename(a.url))
+                filename=a.filename or _url_filename(a.url),
+                blockmap_size=blockmaps.get((a.platform, f"{a.filename}.blockmap"))
+                if a.storage_path is not None else None)
             if a.kind == "delta":
                 deltas[a.platform] = entry
             else:

@@ -32,10 +32,12 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
     if not store.exists(artifact.storage_path):
         raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     target = store.url(artifact.storage_path, filename)
-    if target is not None:
-        spans = _several_ranges(artifact)
-        if spans is None:
-            return _storage_redirect(target, artifact.sha256)
+    accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
+    # Several ranges (electron-updater's differential download): S3 servers answer them
+    # with the whole object and Werkzeug's send_file with 416, so the parts are sent here;
+    # behind nginx (X-Accel-Redirect) nginx answers them itself.
+    spans = _several_ranges(artifact) if target is not None or not accel else None
+    if spans is not None:
         key = artifact.storage_path
         response = multipart_byteranges(spans, artifact.size, "application/octet-stream",
                                         lambda start, stop: store.read_range(key, start, stop))
@@ -43,9 +45,10 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
         response.headers["Accept-Ranges"] = "bytes"
         response.headers["Cache-Control"] = IMMUTABLE
         return response
+    if target is not None:
+        return _storage_redirect(target, artifact.sha256)
     assert isinstance(store, DirectoryStorage)  # the one storage without URLs of its own
     path = store.path_for(artifact.storage_path)
-    accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
     if accel:
         return _accel_redirect(str(accel), artifact.storage_path, artifact.sha256, filename)
     return _send_stored(path, artifact.sha256, filename)
