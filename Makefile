@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology clean
+.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology bench-deltas clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -99,6 +99,11 @@ bench-topology: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
 	$(BIN)/python benchmarks/topology_bench.py $(BENCH_ARGS)
+
+## Binary deltas: patch size, build/apply time and peak memory of zstd patch-from and bsdiff4
+## on synthetic 50 MB and 20 MB installers (about 5 minutes; see docs/vendor/deltas.md).
+bench-deltas: $(STAMP)
+	$(BIN)/python benchmarks/deltas_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
