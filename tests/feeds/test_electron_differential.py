@@ -97,3 +97,11 @@ def test_electron_updater_downloads_only_the_changed_blocks(
     assert re.search(r"File has \d+ changed blocks", log), log
     share = int(re.search(r"To download: .*\((\d+)%\)", log)[1])
     assert share < 50, log
+
+
+def test_the_release_page_offers_no_blockmap_to_people(api: Api, feed_product: str,
+                                                       two_releases) -> None:
+    page = api.client.get(f"/p/{feed_product}/releases/1.1.0").text
+    assert "Ledgerly-Setup-1.1.0.exe\"" in page and ".blockmap\"" not in page
+    listing = api.client.get(f"/p/{feed_product}/").text
+    assert ".blockmap\"" not in listing
