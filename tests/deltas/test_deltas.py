@@ -189,6 +189,17 @@ def test_deltas_on_a_bucket(seaweed, tmp_path, pg_schema, monkeypatch):
     import requests
 
     body = requests.get(redirect.headers["Location"], timeout=30).content
+    # Housekeeping on the bucket: a patch no row names any more is removed, named ones stay.
+    store = runtime(app).store
+    keys = {k for k, _ in store.entries() if k.startswith("deltas/")}
+    assert len(keys) == 3
+    with app.app_context(), write_intent():
+        db.session.execute(sa.delete(Release).where(Release.version == "1.2"))
+        db.session.commit()
+    remove_unreferenced_files(app.extensions["updatesrv.db"][1], store,
+                              utcnow() + dt.timedelta(days=1))
+    assert {k for k, _ in store.entries() if k.startswith("deltas/")} == {
+        r.storage_path for r in _rows(app)}
     (tmp_path / "base").write_bytes(files["1.0"])
     (tmp_path / "patch").write_bytes(body)
     assert apply_patch(tmp_path / "base", tmp_path / "patch", Path(tmp_path / "out")) == \

@@ -25,6 +25,7 @@ from ..products.models import Product
 from ..products.services import bump_catalog
 from ..releases.models import Artifact, Release
 from ..storage import FileStorage
+from ..storage.interface import DELTAS_PREFIX
 from .errors import DeltaError
 from .models import Delta
 from .patching import ALGORITHM, apply_patch, build_patch
@@ -56,7 +57,7 @@ class DeltaSettings:
 
 def delta_key(sha256: str) -> str:
     """Content-addressed: the same patch bytes are stored once, under their digest."""
-    return f"deltas/{sha256[:2]}/{sha256}.zst"
+    return f"{DELTAS_PREFIX}{sha256[:2]}/{sha256}.zst"
 
 
 def _offered(artifacts: Iterable[Artifact]) -> dict[str, Artifact]:
