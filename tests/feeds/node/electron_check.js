@@ -3,9 +3,9 @@
 // test app adapter, an HTTP executor on Node's http module, an app-update.yml on disk.
 // Usage: node electron_check.js '<json>' with
 //   {dir, version, feedUrl, stagingId?, allowDowngrade?, download?, oldInstaller?}
+// Prints one JSON line: {available, version, files, downloaded, error}.
 // With oldInstaller (the installed version's installer, as electron-updater caches it), the
 // differential download is on: blockmaps of both versions, then only changed blocks.
-// Prints one JSON line: {available, version, files, downloaded, error}.
 // With {differential: {oldFile, newFile, newUrl, size, sha512, oldBlockMap, newBlockMap}}:
 // electron-updater's differential download (changed blocks in multi-range requests, the rest
 // copied from the old file); prints {downloaded, error, log}.
