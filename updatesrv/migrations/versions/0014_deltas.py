@@ -1,14 +1,14 @@
 """deltas: binary patches the scheduler builds between uploaded files (issue 27)
 
-Revision ID: 0013_deltas
-Revises: 0012_reach_install_index
+Revision ID: 0014_deltas
+Revises: 0013_platforms_rejected
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013_deltas'
-down_revision = '0012_reach_install_index'
+revision = '0014_deltas'
+down_revision = '0013_platforms_rejected'
 branch_labels = None
 depends_on = None
 
