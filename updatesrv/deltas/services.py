@@ -26,6 +26,7 @@ from ..products.services import bump_catalog
 from ..releases.models import Artifact, Release
 from ..storage import FileStorage
 from ..storage.interface import DELTAS_PREFIX
+from ..updates import rules
 from .errors import DeltaError
 from .models import Delta
 from .patching import ALGORITHM, apply_patch, build_patch
@@ -82,7 +83,7 @@ def plan_deltas(session: Session, settings: DeltaSettings, now: dt.datetime) -> 
         Release.published_at.is_not(None), Release.published_at >= since)).all()
     added = 0
     for target in targets:
-        if target.publish_at is not None and target.publish_at > now:
+        if not rules.release_public(target.draft, target.published_at, target.publish_at, now):
             continue
         earlier = [r for r in session.scalars(sa.select(Release).where(
             Release.product_id == target.product_id, Release.id != target.id,
