@@ -1,14 +1,14 @@
 """deltas: binary patches the scheduler builds between uploaded files (issue 27)
 
-Revision ID: 0014_deltas
-Revises: 0013_platforms_rejected
+Revision ID: 0018_deltas
+Revises: 0017_sign_in_events
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014_deltas'
-down_revision = '0013_platforms_rejected'
+revision = '0018_deltas'
+down_revision = '0017_sign_in_events'
 branch_labels = None
 depends_on = None
 
