@@ -23,6 +23,7 @@ from .products.models import Product, SigningKey
 from .ratelimit.models import RateWindow
 from .reach.models import NoticeReach
 from .releases.models import Artifact, Release
+from .reports.models import FailureGroup, FailureInstall, FailureReportDay
 from .rollouts.models import EmergencyStop, RampStep
 from .stats.models import CheckCount, InstallSeen
 from .subscriptions.models import Subscription
@@ -38,6 +39,9 @@ __all__ = [
            "ConsoleSession",
            "Delta",
            "EmergencyStop",
+           "FailureGroup",
+           "FailureInstall",
+           "FailureReportDay",
            "FeedbackMessage",
            "FeedbackVote",
            "InstallSeen",

@@ -59,6 +59,12 @@ STATS_BUFFER_LIMIT = 200_000
 # At most this many distinct installs are stored per product and day (a flood of random
 # install ids cannot fill the disk); the rest are counted as over the cap.
 STATS_INSTALLS_PER_DAY = 1_000_000
+# Failure reports (updatesrv.reports), counted per process like the check statistics:
+# reports taken per install and per product each day, and distinct entries waiting in
+# memory; what is refused is counted (GET /api/v1/products/<p>/reports says how many).
+FAILURE_REPORTS_PER_INSTALL_PER_DAY = 100
+FAILURE_REPORTS_PER_PRODUCT_PER_DAY = 100_000
+FAILURE_REPORTS_BUFFER_LIMIT = 100_000
 # Key for hashing install ids; derived from SECRET_KEY when unset.
 INSTALL_HASH_KEY = None
 # Show the "demo data" banner on the demo product's pages.

@@ -27,6 +27,7 @@ from .openapi_common import (
     ref,
 )
 from .openapi_reach import reach_paths
+from .openapi_reports import reports_paths
 from .openapi_schemas import SCHEMAS, SIGNED
 
 bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
@@ -271,7 +272,7 @@ def document(server_url: str) -> dict[str, Any]:
                                 "problem type token-expired. Errors are RFC 9457 "
                                 "application/problem+json."},
         "servers": [{"url": server_url}],
-        "paths": {**_paths(), **reach_paths()},
+        "paths": {**_paths(), **reach_paths(), **reports_paths()},
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -149,7 +149,18 @@ SCHEMAS: dict[str, Any] = {
                                    "writes also accept plain ids",
                                    "items": {"type": "object", "properties": {
                                        "id": {"type": "string"},
-                                       "name": {"type": ["string", "null"]}}}}}},
+                                       "name": {"type": ["string", "null"]}}}},
+                               "failure_reports": {"type": "boolean",
+                                                   "description": "collect failure reports"},
+                               "failure_alarm": {
+                                   "type": "object", "additionalProperties": False,
+                                   "description": "alarm thresholds within an hour",
+                                   "properties": {
+                                       "installs": {"type": "integer", "minimum": 1,
+                                                    "maximum": 1_000_000},
+                                       "percent": {"type": "number",
+                                                   "exclusiveMinimum": 0,
+                                                   "maximum": 100}}}}},
     "NoticeWrite": {
         "type": "object", "additionalProperties": False,
         "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 120},

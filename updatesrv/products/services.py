@@ -23,7 +23,8 @@ from .platforms import parse_declared, platform_name
 MAX_NAME = 200
 NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
-                   "support_email", "notice_prefix", "platforms", "feed_formats")
+                   "support_email", "notice_prefix", "platforms", "feed_formats", "failure_reports",
+                   "failure_alarm")
 
 
 def parse_feed_formats(value: object) -> list[str]:
@@ -124,6 +125,9 @@ def product_to_dict(product: Product) -> dict[str, Any]:
                       for p in product.platforms or ()],
         "demo": product.is_demo,
         "feed_formats": list(product.feed_formats or []),
+        "failure_reports": product.failure_reports,
+        "failure_alarm": {"installs": product.failure_alarm_installs,
+                          "percent": product.failure_alarm_percent},
     }
 
 
@@ -151,6 +155,10 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
                   else free_notice_prefix(session, slug))
         product = Product(**fields, notice_prefix=prefix,
                           signing_keys=[SigningKey(public_key=k) for k in keys])
+        if "failure_reports" in data or "failure_alarm" in data:
+            from ..reports.services import apply_settings
+
+            apply_settings(product, data)
         session.add(product)
         try:
             session.flush()
@@ -206,6 +214,10 @@ def update_product(session: Session, actor: Actor, product: Product,
         product.platforms = parse_declared(changes["platforms"])
     if "feed_formats" in changes:
         product.feed_formats = parse_feed_formats(changes["feed_formats"])
+    if "failure_reports" in changes or "failure_alarm" in changes:
+        from ..reports.services import apply_settings
+
+        apply_settings(product, changes)
     if "signing_keys" in changes:
         wanted = _parse_keys(changes["signing_keys"])
         now = utcnow()

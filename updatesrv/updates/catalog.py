@@ -152,6 +152,8 @@ class Catalog:
     notices: tuple[CatalogNotice, ...] = ()
     # Compatible feed formats the vendor switched on (updatesrv.feeds.FORMATS).
     feed_formats: frozenset[str] = frozenset()
+    # The vendor collects failure reports (POST .../reports answers 404 while not).
+    failure_reports: bool = False
     # The product row's edit counter (its ETag's first part; see versioning.py).
     product_row_version: int = 1
     # The product's own platforms (declared, then used by files) and every id it accepts
@@ -294,6 +296,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         notices=tuple(notices), product_row_version=product.row_version,
         feed_formats=frozenset(product.feed_formats or ()),
         own_platforms=own, registry=frozenset((*own, *BUILTIN_NAMES)),
+        failure_reports=product.failure_reports,
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base, utcnow
 
 EVENTS = ("notice.published", "notice.updated", "notice.fixed", "release.published",
-          "release.yanked")
+          "release.yanked", "failure.spike")
 
 
 class Webhook(Base):
