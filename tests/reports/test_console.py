@@ -4,9 +4,9 @@ groups, one group with its chart, "Draft a notice from this" and the dashboard's
 from __future__ import annotations
 
 from tests.conftest import publish
-from tests.console.conftest import csrf_off, form_errors, owner  # noqa: F401
+from tests.console.conftest import form_errors
 
-from .test_reports_api import URL, WIN, batch, check
+from .test_reports_api import URL, batch, check
 
 BASE = "/console/acme/p/ledgerly"
 SETTINGS = {"name": "Ledgerly", "notice_prefix": "LEDG", "failure_reports": "y",
