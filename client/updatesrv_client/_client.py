@@ -11,6 +11,7 @@ import platform as _platform
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from . import _delta, _reach, _signatures
+from . import _delta, _failures, _reach, _signatures
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
@@ -30,6 +31,7 @@ from .errors import (
     ProductNotFound,
     RequestRejected,
     ServerError,
+    SignatureError,
     UpdateCheckError,
 )
 
@@ -80,7 +82,8 @@ class UpdateClient:
                  deadline: float = DEFAULT_DEADLINE,
                  session: requests.Session | None = None,
                  clock: Callable[[], float] = time.time,
-                 recheck_on_start_after: float = 3600.0) -> None:
+                 recheck_on_start_after: float = 3600.0,
+                 failure_reports: bool = True) -> None:
         self.server = server.rstrip("/")
         self.product = product
         self.version = version
@@ -98,6 +101,10 @@ class UpdateClient:
         self._transport = Transport(session, timeout)
         self._clock = clock
         self.recheck_on_start_after = float(recheck_on_start_after)
+        # False: this app never reports failures (they are only sent when the vendor also
+        # collects them for the product; the server answers 404 otherwise).
+        self.failure_reports = bool(failure_reports)
+        self._session_install_id = uuid.uuid4().hex  # without state_dir, for this run only
 
     # -- checking ---------------------------------------------------------------------
 
@@ -179,6 +186,8 @@ class UpdateClient:
         if self._trust is not None:
             self._state.raise_serial(self.product, int(entry["serial"]))
         _reach.clear_acks(self._state, acks)  # the server has them now
+        if self.failure_reports and _failures.pending(self._state):
+            self.send_failure_reports()
         return result
 
     def cached_result(self) -> CheckResult | None:
@@ -248,6 +257,43 @@ class UpdateClient:
         _reach.report(self._transport, self._state, self.server, self.product, notice.id,
                       kind, self.deadline)
 
+    # -- failure reports --------------------------------------------------------------
+
+    def report_failure(self, kind: str, **details: Any) -> bool:
+        """Queues a failure report: ``"start_failure"`` (``exit_code=`` or ``signal=``,
+        ``seconds_after_start=``), ``"update_failure"`` (``step=`` download, verify or
+        install; ``version=`` the version being installed) or ``"crash"``
+        (``exception=``); each may carry a short ``fingerprint=`` of your own. Sent with
+        the next check or ``send_failure_reports()``. Never raises; False when not queued
+        (opted out, the queue is full, the server collects none, or a bad argument)."""
+        if not self.failure_reports:
+            return False
+        try:
+            return _failures.queue(self._state, _failures.make_report(kind, **details))
+        except (ValueError, TypeError, OSError):
+            log.warning("failure report not queued", exc_info=True)
+            return False
+
+    def report_crash(self, exc: BaseException, fingerprint: str | None = None) -> bool:
+        """A crash: the exception's class name and your fingerprint (never its message or
+        stack, which may name the user's files)."""
+        return self.report_failure("crash", exception=exc, fingerprint=fingerprint)
+
+    def send_failure_reports(self) -> int:
+        """Sends the queued reports now; returns how many the server accepted. Never
+        raises: what could not be sent stays queued for the next time."""
+        if not self.failure_reports:
+            return 0
+        try:
+            return _failures.send(self._transport, self._state, server=self.server,
+                                  product=self.product, version=self.version,
+                                  platform=self.platform, channel=self.channel,
+                                  install_id=self._state.install_id()
+                                  or self._session_install_id, seconds=self.deadline)
+        except Exception:
+            log.info("failure reports not sent; kept for the next time", exc_info=True)
+            return 0
+
     # -- downloading ------------------------------------------------------------------
 
     def download(self, update: Update, dest_dir: str | os.PathLike[str],
@@ -287,11 +333,14 @@ class UpdateClient:
             self._verify(update, part)
             os.replace(part, dest)
             patch.unlink(missing_ok=True)
-        except UpdateCheckError:
+        except UpdateCheckError as exc:
             with contextlib.suppress(OSError):
                 part.unlink()
+            self.report_failure("update_failure", version=update.version, step=(
+                "verify" if isinstance(exc, IntegrityError | SignatureError) else "download"))
             raise
         except OSError as exc:
+            self.report_failure("update_failure", version=update.version, step="download")
             raise DownloadError(f"cannot write the download: {exc}") from None
         return dest
 
