@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-topology bench-deltas clean
+.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-failures bench-reports bench-topology bench-deltas clean
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -92,6 +92,15 @@ bench: $(STAMP)
 ## 10,000 simulated installs through the real client against a real server: reach truth vs. the API.
 bench-fleet: $(STAMP)
 	$(BIN)/python benchmarks/fleet.py
+
+## Failure reports: a failure spike in a 10,000-install fleet (alarm delay, pause before the
+## ramp widens, counts vs. truth), and 1,000 reports/s beside the check (throughput, memory, caps).
+bench-failures: $(STAMP)
+	$(BIN)/python benchmarks/failure_fleet.py
+
+bench-reports: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python benchmarks/reports_overload.py
 
 ## The production topology on this machine: nginx over three serve processes on PostgreSQL,
 ## 60 s of checks with one backend killed halfway (needs nginx, wrk and PostgreSQL).
