@@ -18,7 +18,6 @@ on two cores. Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import Vendor, seed_server
-from harness import free_port, start, stop, wait_http
+from fleet import Vendor, serve
+from harness import start, stop
 
 PLATFORMS = ("windows-x86_64", "macos-arm64", "linux-x86_64")
 FAIL_SHARE = {"windows-x86_64": 0.05, "macos-arm64": 0.005, "linux-x86_64": 0.0}
@@ -110,20 +109,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="updatesrv-failures-") as tmp:
         workdir = Path(tmp)
-        token = seed_server(workdir / "instance")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir / "instance"),
-               "UPDATESRV_SECRET_KEY": "fleet", "UPDATESRV_CATALOG_REVALIDATE_SECONDS": "0",
-               "UPDATESRV_STATS_FLUSH_INTERVAL": str(FLUSH_INTERVAL),
-               "UPDATESRV_BASE_URL": base}
-        server = start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
-                        f"127.0.0.1:{port}", "--workers", str(args.workers),
-                        "--no-scheduler"], env, workdir / "server.log")
+        server, base, token, env = serve(workdir, args.workers,
+                                         STATS_FLUSH_INTERVAL=str(FLUSH_INTERVAL))
         scheduler = start([sys.executable, "-m", "updatesrv.cli", "scheduler", "--tick", "1"],
                           env, workdir / "scheduler.log")
         try:
-            wait_http(base + "/healthz", 60)
             ok = run(args, base, Vendor(base, token), workdir)
         finally:
             stop(scheduler)

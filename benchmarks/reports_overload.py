@@ -30,8 +30,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import Vendor, seed_server
-from harness import ensure_wrk, free_port, lua_script, parse_wrk, run_wrk, start, stop, wait_http
+from fleet import Vendor, serve
+from harness import ensure_wrk, lua_script, parse_wrk, run_wrk, stop
 
 FLOOD_LUA = """
 local n = 0
@@ -94,17 +94,9 @@ def main() -> None:
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="updatesrv-overload-") as tmp:
         workdir = Path(tmp)
-        token = seed_server(workdir / "instance")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir / "instance"),
-               "UPDATESRV_SECRET_KEY": "fleet", "UPDATESRV_STATS_FLUSH_INTERVAL": "1",
-               "UPDATESRV_FAILURE_REPORTS_PER_PRODUCT_PER_DAY": str(PRODUCT_CAP)}
-        server = start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
-                        f"127.0.0.1:{port}", "--workers", str(args.workers),
-                        "--no-scheduler"], env, workdir / "server.log")
+        server, base, token, _ = serve(
+            workdir, args.workers, FAILURE_REPORTS_PER_PRODUCT_PER_DAY=str(PRODUCT_CAP))
         try:
-            wait_http(base + "/healthz", 60)
             ok = run(args, wrk, base, Vendor(base, token), workdir, server.pid)
         finally:
             stop(server)
