@@ -1,8 +1,8 @@
 """failure reports: per-product switch and alarm thresholds, failure groups, failing
 installs (hashed) and per-day accepted/capped counts
 
-Revision ID: 0013_failure_reports
-Revises: 0012_reach_install_index
+Revision ID: 0014_failure_reports
+Revises: 0013_platforms_rejected
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0013_failure_reports'
-down_revision = '0012_reach_install_index'
+revision = '0014_failure_reports'
+down_revision = '0013_platforms_rejected'
 branch_labels = None
 depends_on = None
 
