@@ -21,6 +21,7 @@ from ..releases.errors import ReleaseNotFound
 from ..releases.models import Release
 from ..textinput import check_text
 from ..timeutil import parse_rfc3339
+from ..updates import rules
 from ..versions import parse_version
 from .models import EmergencyStop, RampStep
 
@@ -104,7 +105,7 @@ def ships_on(release_version: str, release_platforms: Iterable[str], version: st
     spike pauses; one pure rule, for anyone else who asks the same question."""
     if Version(release_version) != Version(version):
         return False
-    return not platform or bool({platform, "any"} & set(release_platforms))
+    return not platform or bool({platform, rules.ANY_PLATFORM} & set(release_platforms))
 
 
 def auto_pause(session: Session, release: Release, reason: str) -> None:

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from ..db import upsert, utcnow, write_intent
 from ..reach import recorder as reach
-from . import rejected
 from ..reports import store as failure_reports
 from ..reports.batch import Report
 from ..reports.buffer import Accepted, ReportBuffer
+from . import rejected
 from .models import CheckCount, InstallSeen, UnrecordedCount
 
 log = logging.getLogger(__name__)
