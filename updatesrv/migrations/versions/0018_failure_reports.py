@@ -1,8 +1,8 @@
 """failure reports: per-product switch and alarm thresholds, failure groups, failing
 installs (hashed) and per-day accepted/capped counts
 
-Revision ID: 0014_failure_reports
-Revises: 0013_platforms_rejected
+Revision ID: 0018_failure_reports
+Revises: 0017_sign_in_events
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0014_failure_reports'
-down_revision = '0013_platforms_rejected'
+revision = '0018_failure_reports'
+down_revision = '0017_sign_in_events'
 branch_labels = None
 depends_on = None
 
