@@ -1,8 +1,8 @@
 """failure reports: per-product switch and alarm thresholds, failure groups, failing
 installs (hashed) and per-day accepted/capped counts
 
-Revision ID: 0018_failure_reports
-Revises: 0017_sign_in_events
+Revision ID: 0019_failure_reports
+Revises: 0018_deltas
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0018_failure_reports'
-down_revision = '0017_sign_in_events'
+revision = '0019_failure_reports'
+down_revision = '0018_deltas'
 branch_labels = None
 depends_on = None
 
