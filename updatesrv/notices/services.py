@@ -36,8 +36,10 @@ MAX_TITLE = 120
 MAX_SUMMARY = 2000
 
 
-def _text(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
-    return check_text(data.get(name, ""), name, limit, required=required)
+def _text(data: dict[str, Any], name: str, limit: int, required: bool = False,
+          single_line: bool = False) -> str:
+    return check_text(data.get(name, ""), name, limit, required=required,
+                      single_line=single_line)
 
 
 def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
@@ -77,7 +79,7 @@ def parse_fields(product: Product, data: dict[str, Any], session: Session | None
     With a session, platforms are checked against the product's registry."""
     out: dict[str, Any] = {}
     if "title" in data:
-        out["title"] = _text(data, "title", MAX_TITLE, required=True)
+        out["title"] = _text(data, "title", MAX_TITLE, required=True, single_line=True)
     if "summary" in data:
         out["summary"] = _text(data, "summary", MAX_SUMMARY)
     for name in ("details", "workaround"):

@@ -21,7 +21,7 @@ from .models import Product, SigningKey
 from .platforms import parse_declared, platform_name
 
 MAX_NAME = 200
-NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
+NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}\Z")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
                    "support_email", "notice_prefix", "platforms", "feed_formats", "failure_reports",
                    "failure_alarm")
@@ -78,7 +78,7 @@ def bump_catalog(session: Session, product_id: int) -> None:
 
 
 def _parse_name(value: object) -> str:
-    return check_text(value, "name", MAX_NAME, required=True)
+    return check_text(value, "name", MAX_NAME, required=True, single_line=True)
 
 
 def _parse_optional_version(value: object, field: str) -> str | None:
@@ -90,7 +90,7 @@ def _parse_optional_version(value: object, field: str) -> str | None:
 def _parse_support_url(value: object) -> str | None:
     if value is None or value == "":
         return None
-    value = check_text(value, "support_url", 500)
+    value = check_text(value, "support_url", 500, single_line=True)
     if not re.match(r"^https?://\S+$", value):
         raise InvalidInput("support_url must be an http(s) URL", field="support_url")
     return value

@@ -29,6 +29,10 @@ def parse_url(url: object, allow_private: bool) -> Target:
     url = url.strip()
     if len(url) > 2000:
         raise WebhookUrlRefused("url is longer than 2000 characters", field="url")
+    # urlsplit would silently drop tabs and line breaks; a URL holds no whitespace at all.
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise WebhookUrlRefused("the url contains a space, a line break or an invisible "
+                                "character; remove it", field="url")
     parts = urlsplit(url)
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
