@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import write_intent
@@ -75,8 +76,17 @@ def expand_events(session_factory: Callable[[], Session], now: dt.datetime,
                 continue
             event = session.get(OutboxEvent, event_id)
             assert event is not None
-            add_messages(session, [*mails_for_event(session, event, now, secret),
-                                   *deliveries_for_event(session, event, now)])
+            try:
+                add_messages(session, [*mails_for_event(session, event, now, secret),
+                                       *deliveries_for_event(session, event, now)])
+            except OperationalError:
+                raise
+            except Exception:
+                # One event that cannot be expanded stays unexpanded (retried next tick,
+                # logged) while every other event and message goes on.
+                session.rollback()
+                log.exception("outbox event #%d could not be expanded", event_id)
+                continue
             session.commit()
             expanded += 1
     return expanded
@@ -134,11 +144,54 @@ def build_mail(message_id: int, dedupe_key: str, payload: dict[str, Any], sender
     return mail
 
 
+class Unbuildable(DeliveryFailed):
+    """The message itself is broken (a header that cannot be written, a payload missing a
+    field): it can never be sent, so it fails at once, and nothing else waits for it."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(f"this message cannot be built, so it was not sent "
+                         f"({type(exc).__name__}: {exc})", permanent=True)
+
+
+def _attempt(session: Session, row: OutboxMessage, now: dt.datetime, settings: DrainSettings,
+             sender: SmtpSender | None) -> int | None:
+    """Sends one row; returns the webhook's HTTP status (None for mail). Raises
+    DeliveryFailed only: whatever else goes wrong with this one message is turned into a
+    failure of this message, never of the batch."""
+    from ..webhooks.delivery import deliver_webhook
+
+    if row.channel == "mail":
+        assert sender is not None and settings.mail is not None
+        try:
+            mail = build_mail(row.id, row.dedupe_key, row.payload, settings.mail.sender, now)
+        except Exception as exc:
+            raise Unbuildable(exc) from None
+        try:
+            sender.send(mail)
+        except DeliveryFailed:
+            raise
+        except Exception as exc:
+            sender.reset()  # the SMTP conversation may be half-way: start the next afresh
+            raise DeliveryFailed(f"sending failed unexpectedly ({type(exc).__name__}: "
+                                 f"{exc})") from None
+        return None
+    try:
+        return deliver_webhook(session, row, now, settings)
+    except DeliveryFailed:
+        raise
+    except (KeyError, TypeError, ValueError, UnicodeError) as exc:
+        raise Unbuildable(exc) from None
+    except Exception as exc:
+        raise DeliveryFailed(f"delivery failed unexpectedly ({type(exc).__name__}: "
+                             f"{exc})") from None
+
+
 def deliver_due(session_factory: Callable[[], Session], now: dt.datetime,
                 settings: DrainSettings) -> dict[str, int]:
-    """Sends due messages until none are left; returns counts of sent and failed."""
+    """Sends due messages until none are left; returns counts of sent and failed. One
+    message's failure, whatever raised it, is recorded on that message (retried with
+    backoff, or failed for good with its reason) and the batch goes on."""
     from ..subscriptions.fanout import still_wanted
-    from ..webhooks.delivery import deliver_webhook
 
     channels = ["webhook"] + (["mail"] if settings.mail is not None else [])
     done = {"sent": 0, "failed": 0, "retrying": 0, "cancelled": 0}
@@ -153,20 +206,18 @@ def deliver_due(session_factory: Callable[[], Session], now: dt.datetime,
                     row = session.get(OutboxMessage, message_id)
                     if row is None or row.claim_token != token:
                         continue
-                    if row.channel == "mail" and not still_wanted(session, row):
-                        _finish(session_factory, message_id, token, status="cancelled")
-                        done["cancelled"] += 1
-                        continue
                     attempts = row.attempts + 1
                     try:
-                        if row.channel == "mail":
-                            assert sender is not None and settings.mail is not None
-                            sender.send(build_mail(row.id, row.dedupe_key, row.payload,
-                                                   settings.mail.sender, now))
-                            status_code = None
-                        else:
-                            status_code = deliver_webhook(session, row, now, settings)
-                    except DeliveryFailed as exc:
+                        if row.channel == "mail" and not still_wanted(session, row):
+                            _finish(session_factory, message_id, token, status="cancelled")
+                            done["cancelled"] += 1
+                            continue
+                        status_code = _attempt(session, row, now, settings, sender)
+                    except OperationalError:
+                        raise  # the database is away: every row waits, the lease returns them
+                    except Exception as exc:
+                        if not isinstance(exc, DeliveryFailed):
+                            exc = Unbuildable(exc)
                         give_up = exc.permanent or attempts >= settings.max_attempts
                         _finish(session_factory, message_id, token, attempts=attempts,
                                 status="failed" if give_up else "pending",

@@ -17,7 +17,8 @@ from .drain import DrainSettings, drain
 def drain_settings(config: Any) -> DrainSettings:
     return DrainSettings(mail=mail_config(config), secret=str(config["SECRET_KEY"]),
                          allow_private_webhooks=bool(config.get("WEBHOOK_ALLOW_PRIVATE")),
-                         max_attempts=int(config.get("OUTBOX_MAX_ATTEMPTS", 10)))
+                         max_attempts=int(config.get("OUTBOX_MAX_ATTEMPTS", 10)),
+                         batch_size=int(config.get("OUTBOX_BATCH_SIZE", 100)))
 
 
 def run_outbox(session_factory: Callable[[], Session], config: Any,
