@@ -80,3 +80,21 @@ def test_several_schedulers_deliver_every_good_mail_once_around_poison(app, mail
     with app.app_context():
         statuses = Counter(db.session.scalars(sa.select(OutboxMessage.status)))
     assert statuses == Counter({"sent": 60, "failed": len(POISON)})
+
+
+def test_the_vendor_sees_why_a_mail_was_not_sent(app, mailbox, client, api, product):
+    from updatesrv.products.models import Product
+
+    from ..console.conftest import login
+
+    with app.app_context(), write_intent():
+        pid = db.session.scalar(sa.select(Product.id))
+        enqueue_mail(db.session, to="reader@example.com", subject="Broken\u2028subject",
+                     text="x", dedupe_key="poison:console", product_id=pid)
+        db.session.commit()
+    assert tick(app)["outbox_failed"] == 1
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert login(client, "owner@acme.example").status_code == 302
+    page = client.get("/console/acme/p/ledgerly/reach").text
+    assert "Mail that could not be sent" in page
+    assert "reader@example.com" in page and "cannot be built" in page

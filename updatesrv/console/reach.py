@@ -18,7 +18,7 @@ from ..feedback.services import counts as feedback_counts
 from ..feedback.services import list_messages
 from ..notices.models import Notice
 from ..notices.services import list_notices
-from ..outbox.services import delivery_counts
+from ..outbox.services import delivery_counts, recent_failures
 from ..products.models import Product
 from ..reach.services import notice_reach
 from ..subscriptions.services import export_csv, list_subscriptions, subscriber_counts
@@ -45,6 +45,7 @@ def _page(vendor: str, product: str, form: WebhookForm | None = None,
         "console/reach.html", access=access, product=prod,
         subscribers=subscriber_counts(db.session, prod.id),
         mail=delivery_counts(db.session, prod.id, channel="mail"),
+        mail_failures=recent_failures(db.session, prod.id, "mail"),
         hooks_counts=delivery_counts(db.session, prod.id, channel="webhook"),
         mail_on=bool(current_app.config.get("MAIL_URL")),
         addresses=list_subscriptions(db.session, prod.id) if access.can("owner") else None,

@@ -89,3 +89,14 @@ def delivery_counts(session: Session, product_id: int, *, channel: str | None = 
         key = "pending" if status == "sending" else status
         counts[key] = counts.get(key, 0) + int(n)
     return counts
+
+
+def recent_failures(session: Session, product_id: int, channel: str,
+                    limit: int = 20) -> list[OutboxMessage]:
+    """The newest messages that failed for good, each with its reason (``last_error``), so
+    the vendor sees why someone was not told."""
+    return list(session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.product_id == product_id,
+                                       OutboxMessage.channel == channel,
+                                       OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc()).limit(limit)))
