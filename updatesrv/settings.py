@@ -89,6 +89,12 @@ OUTBOX_MAX_ATTEMPTS = 10
 # Webhooks go only to public HTTPS addresses; True also allows http:// and loopback,
 # private and link-local addresses (tests and local development only).
 WEBHOOK_ALLOW_PRIVATE = False
+# One webhook delivery may take this many seconds in all (connect, send, answer); at most
+# 64 KiB of the answer is read. Endpoints served at once by each scheduler, and failed
+# deliveries in a row after which an endpoint pauses (1 min, doubling up to 1 h).
+WEBHOOK_TIMEOUT = 10.0
+WEBHOOK_WORKERS = 4
+WEBHOOK_BREAKER_THRESHOLD = 5
 # Public forms (subscribe, feedback): requests per client address per 10 minutes.
 SUBSCRIBE_RATE_LIMIT = 10
 FEEDBACK_RATE_LIMIT = 30
