@@ -26,7 +26,7 @@ from .releases.models import Artifact, Release
 from .reports.models import FailureGroup, FailureInstall, FailureReportDay
 from .rollouts.models import EmergencyStop, RampStep
 from .stats.models import CheckCount, InstallSeen
-from .subscriptions.models import Subscription
+from .subscriptions.models import ConfirmationGate, Subscription
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
            "AuditEvent",
            "Base",
            "CheckCount",
+           "ConfirmationGate",
            "ConsoleSession",
            "Delta",
            "EmergencyStop",

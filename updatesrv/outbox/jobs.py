@@ -32,10 +32,11 @@ def run_outbox(session_factory: Callable[[], Session], config: Any, now: dt.date
 def reach_housekeeping(session_factory: Callable[[], Session],
                        now: dt.datetime) -> dict[str, int]:
     from ..ratelimit.services import prune
+    from ..subscriptions import recipients
     from ..subscriptions.services import expire_unconfirmed
 
     with session_factory() as session, write_intent():
         expired = expire_unconfirmed(session, now)
-        pruned = prune(session, now)
+        pruned = prune(session, now) + recipients.prune(session, now)
         session.commit()
     return {"unconfirmed_subscriptions_expired": expired, "rate_windows_pruned": pruned}
