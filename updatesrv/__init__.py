@@ -39,6 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("UPDATESRV_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+    from .routing import install as install_converters
+
+    install_converters(app.url_map)
     app.config.from_object(settings)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("UPDATESRV")
