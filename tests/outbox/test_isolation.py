@@ -4,16 +4,14 @@ once, with several schedulers draining at the same time, on SQLite and PostgreSQ
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import sqlalchemy as sa
 
-from tests.reach_helpers import tick
+from tests.reach_helpers import race_schedulers, tick
 from updatesrv.db import db, write_intent
 from updatesrv.outbox.models import OutboxMessage
 from updatesrv.outbox.services import enqueue_mail
-from updatesrv.scheduling.runner import run_once
 
 # What used to reach the outbox through a product name or notice title (finding 1), and
 # a recipient address with a trailing line break.
@@ -58,23 +56,7 @@ def test_an_unbuildable_mail_fails_alone_and_the_batch_goes_on(app, mailbox):
 def test_several_schedulers_deliver_every_good_mail_once_around_poison(app, mailbox):
     app.config["OUTBOX_BATCH_SIZE"] = 7  # many batches, each with poison in it
     addresses = _queue_with_poison(app, 60)
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def scheduler() -> None:
-        try:
-            barrier.wait()
-            for _ in range(3):
-                run_once(app, housekeeping=False)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    race_schedulers(app, rounds=3)
     mails = mailbox.wait_for(60)
     assert Counter(m["To"] for m in mails) == Counter(addresses)  # each exactly once
     with app.app_context():

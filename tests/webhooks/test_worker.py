@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections import Counter
 
 import sqlalchemy as sa
 
 from tests.hostile_endpoints import Endpoint, refusing_url, wait_for
-from tests.reach_helpers import file_notice, tick
+from tests.reach_helpers import file_notice, race_schedulers, tick
 from updatesrv.db import db, write_intent
 from updatesrv.outbox import drain as drain_module
 from updatesrv.outbox.models import OutboxMessage
 from updatesrv.outbox.services import enqueue_mail
-from updatesrv.scheduling.runner import run_once
 
 from ..console.conftest import login
 
@@ -78,22 +76,8 @@ def test_an_attempt_longer_than_the_lease_is_not_claimed_again(api, app, product
     try:
         _register(api, product, slow.url)
         file_notice(api, product)
-        errors: list[BaseException] = []
-
-        def scheduler() -> None:
-            try:
-                for _ in range(8):  # ticking on while the delivery takes its time
-                    run_once(app, housekeeping=False)
-                    time.sleep(0.5)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=scheduler) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        assert not errors, errors
+        # Ticking on while the delivery takes its time.
+        race_schedulers(app, rounds=8, pause=0.5)
         assert len(slow.requests) == 1  # one delivery, though it outlasted the lease
         assert [r.status for r in _rows(app, channel="webhook")] == ["sent"]
     finally:
