@@ -1,16 +1,16 @@
 """outbox isolation: webhook circuit breaker state; per-recipient subscription limits
 (subscriptions.recipient_key, confirmation_gates)
 
-Revision ID: 0013_outbox_isolation
-Revises: 0012_reach_install_index
+Revision ID: 0014_outbox_isolation
+Revises: 0013_platforms_rejected
 """
 from alembic import op
 import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0013_outbox_isolation'
-down_revision = '0012_reach_install_index'
+revision = '0014_outbox_isolation'
+down_revision = '0013_platforms_rejected'
 branch_labels = None
 depends_on = None
 
