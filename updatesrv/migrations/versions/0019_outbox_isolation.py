@@ -1,16 +1,16 @@
 """outbox isolation: webhook circuit breaker state; per-recipient subscription limits
 (subscriptions.recipient_key, confirmation_gates)
 
-Revision ID: 0018_outbox_isolation
-Revises: 0017_sign_in_events
+Revision ID: 0019_outbox_isolation
+Revises: 0018_deltas
 """
 from alembic import op
 import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0018_outbox_isolation'
-down_revision = '0017_sign_in_events'
+revision = '0019_outbox_isolation'
+down_revision = '0018_deltas'
 branch_labels = None
 depends_on = None
 
