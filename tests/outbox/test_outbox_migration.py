@@ -1,4 +1,4 @@
-"""Migration 0019 keeps every outbox row, up and down: on SQLite a batch table copy of
+"""Migration 0020 keeps every outbox row, up and down: on SQLite a batch table copy of
 webhooks or subscriptions would cascade to the outbox rows that refer to them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from tests.test_migrations import _fresh_engine
 from updatesrv import migrate
 
 NOW = "2026-01-01 00:00:00.000000"
-BEFORE = "0018_deltas"
+BEFORE = "0019_failure_reports"
 
 
 def _count(engine: sa.Engine, table: str) -> int:
@@ -17,7 +17,7 @@ def _count(engine: sa.Engine, table: str) -> int:
         return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() or 0)
 
 
-def test_outbox_rows_survive_migration_0019(tmp_path, pg_schema):
+def test_outbox_rows_survive_migration_0020(tmp_path, pg_schema):
     engine = _fresh_engine(tmp_path, pg_schema)
     try:
         migrate.upgrade(engine, BEFORE)

@@ -1,16 +1,16 @@
 """outbox isolation: webhook circuit breaker state; per-recipient subscription limits
 (subscriptions.recipient_key, confirmation_gates)
 
-Revision ID: 0019_outbox_isolation
-Revises: 0018_deltas
+Revision ID: 0020_outbox_isolation
+Revises: 0019_failure_reports
 """
 from alembic import op
 import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0019_outbox_isolation'
-down_revision = '0018_deltas'
+revision = '0020_outbox_isolation'
+down_revision = '0019_failure_reports'
 branch_labels = None
 depends_on = None
 
