@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..db import dialect_insert, utcnow, write_intent
 from ..errors import UpdatesrvError
 from . import services
-from .models import LoginThrottle, User
+from .models import LoginThrottle, Passkey, User
 
 WINDOW = dt.timedelta(minutes=15)
 ACCOUNT_FREE_FAILURES = 5
@@ -95,12 +95,18 @@ def login(session: Session, email: str, password: str, address: str,
     with write_intent():
         if user is None:
             record_failure(session, keys, now)
-        elif not user.totp_secret:
+        elif not has_second_factor(session, user):
             # With a second factor the account's count is only cleared once the code is
             # right too, so knowing the password does not buy fresh code guesses.
             clear_account(session, keys)
         session.commit()
     return user
+
+
+def has_second_factor(session: Session, user: User) -> bool:
+    """TOTP or at least one passkey: sign-in then asks for it after the password."""
+    return bool(user.totp_secret) or session.scalar(
+        sa.select(sa.func.count()).select_from(Passkey).where(Passkey.user_id == user.id)) != 0
 
 
 def clear_account(session: Session, keys: list[tuple[str, int]]) -> None:

@@ -191,3 +191,35 @@ class SignInEvent(Base):
     browser: Mapped[str] = mapped_column(sa.String(200), default="")
     device_hash: Mapped[str] = mapped_column(sa.String(16))
     address_hash: Mapped[str] = mapped_column(sa.String(16))
+
+
+class Passkey(Base):
+    """A WebAuthn credential (passkey) of a user: a second factor, and a sign-in without
+    a password when the authenticator keeps it (a discoverable credential)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    transports: Mapped[str] = mapped_column(sa.String(200), default="")
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class PasskeyChallenge(Base):
+    """A WebAuthn challenge kept server-side (the session cookie is only signed, so a
+    challenge in it could be replayed): claimed once by deleting its row."""
+
+    __tablename__ = "passkey_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

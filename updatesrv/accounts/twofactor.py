@@ -149,9 +149,12 @@ def verify_second_factor(session: Session, user: User, code: str, address: str,
     return ok
 
 
+has_second_factor = login.has_second_factor
+
+
 def requires_enrolment(session: Session, user: User) -> bool:
     """True when a vendor of ``user`` requires two-factor sign-in and the user has none."""
-    if user.totp_secret:
+    if login.has_second_factor(session, user):
         return False
     return session.scalar(sa.select(sa.func.count()).select_from(Membership).join(Vendor).where(
         Membership.user_id == user.id, Vendor.require_two_factor.is_(True))) != 0

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     connect,
     dashboard,
     notices,
+    passkeys,
     reach,
     recovery,
     releases,

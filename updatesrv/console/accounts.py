@@ -51,12 +51,14 @@ def login() -> View:
                                  str(current_app.config["SECRET_KEY"]).encode())
         except TooManyAttempts as exc:
             form.form_errors.append(exc.detail)
-            return render_template("console/login.html", form=form), 429
+            return render_template("console/login.html", form=form,
+                                   passkey_form=forms.PasskeySignInForm()), 429
         if user is None:
             form.form_errors.append("Wrong e-mail or password.")
         else:
             return finish_password_step(user, safe_next(request.args.get("next")))
-    return render_template("console/login.html", form=form), form_status(form)
+    return render_template("console/login.html", form=form,
+                           passkey_form=forms.PasskeySignInForm()), form_status(form)
 
 
 @bp.post("/logout")

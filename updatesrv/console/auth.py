@@ -24,7 +24,8 @@ from ..products.services import get_product
 
 F = TypeVar("F", bound=Callable[..., Any])
 # What a member who must enrol in two-factor sign-in can still reach.
-ENROLMENT_ENDPOINTS = frozenset({"console.two_factor", "console.sign_out_everywhere_view"})
+ENROLMENT_ENDPOINTS = frozenset({"console.two_factor", "console.sign_out_everywhere_view",
+                                 "console.passkeys", "console.passkey_options"})
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -135,6 +135,15 @@ class DisableTwoFactorForm(Form):
     current_password = PasswordField("Your password", validators=[DataRequired()])
 
 
+class PasskeyForm(Form):
+    name = StringField("Name of the passkey", validators=[DataRequired(), TextLimit(100)])
+    credential = HiddenField()
+
+
+class PasskeySignInForm(Form):
+    credential = HiddenField()
+
+
 class RequireTwoFactorForm(Form):
     required = BooleanField("Require two-factor sign-in for every member")
 

@@ -8,7 +8,7 @@ import time
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..accounts import alerts, twofactor
+from ..accounts import alerts, passkeys, twofactor
 from ..accounts import services as accounts
 from ..accounts.login import TooManyAttempts
 from ..accounts.models import User
@@ -24,7 +24,7 @@ PENDING_SECONDS = 300
 
 def finish_password_step(user: User, next_path: str | None) -> BaseResponse:
     """After a right password: sign in, or ask for the second factor first."""
-    if not user.totp_secret:
+    if not twofactor.has_second_factor(db.session, user):
         complete_sign_in(user, "password")
         return redirect(next_path or url_for("console.home"))
     session.clear()
@@ -38,7 +38,7 @@ def complete_sign_in(user: User, method: str) -> None:
                           request.headers.get("User-Agent", ""), request.remote_addr)
 
 
-def _pending_user() -> tuple[User | None, str]:
+def pending_user() -> tuple[User | None, str]:
     pending = session.get("pending_2fa")
     if not isinstance(pending, dict) or time.time() - int(pending.get("at", 0)) > \
             PENDING_SECONDS:
@@ -48,8 +48,8 @@ def _pending_user() -> tuple[User | None, str]:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def login_code() -> View:
-    user, next_path = _pending_user()
-    if user is None or not user.totp_secret:
+    user, next_path = pending_user()
+    if user is None or not twofactor.has_second_factor(db.session, user):
         session.pop("pending_2fa", None)
         flash("Sign in again: the code step waited too long.", "error")
         return redirect(url_for("console.login"))
@@ -66,7 +66,9 @@ def login_code() -> View:
             complete_sign_in(user, "password and code")
             return redirect(safe_next(next_path) or url_for("console.home"))
         form.code.errors = [twofactor.WRONG_CODE]
-    return render_template("console/login_code.html", form=form), form_status(form)
+    return render_template("console/login_code.html", form=form, totp=bool(user.totp_secret),
+                           passkey_form=forms.PasskeySignInForm(),
+                           passkey=passkeys.has_passkey(db.session, user.id)), form_status(form)
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -125,7 +127,7 @@ def require_two_factor(vendor: str) -> BaseResponse:
     assert user is not None
     if form.validate_on_submit():
         try:
-            if form.required.data and not user.totp_secret:
+            if form.required.data and not twofactor.has_second_factor(db.session, user):
                 raise InvalidInput("Turn on two-factor sign-in for your own account first.")
             twofactor.set_requirement(db.session, access.vendor, bool(form.required.data),
                                       access.actor.label)
