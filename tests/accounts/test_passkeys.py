@@ -23,9 +23,9 @@ from flask import Flask
 from webauthn.helpers import bytes_to_base64url
 
 from tests.conftest import make_vendor
-from updatesrv.accounts import login, passkeys
+from updatesrv.accounts import login, passkeys, twofactor
 from updatesrv.accounts.errors import InvalidInput
-from updatesrv.accounts.models import PasskeyChallenge, User
+from updatesrv.accounts.models import PasskeyChallenge, User, Vendor
 from updatesrv.audit.models import AuditEvent
 from updatesrv.db import db
 
@@ -113,6 +113,10 @@ def test_registered_passkey_is_a_second_factor_and_a_sign_in(app: Flask, owner: 
         assert (key.name, key.transports, key.sign_count) == ("Laptop", "internal", 2)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "user.passkey_added")) == 1
+        # It satisfies an owner's "every member needs two-factor sign-in".
+        db.session.execute(sa.update(Vendor).values(require_two_factor=True))
+        db.session.commit()
+        assert not twofactor.requires_enrolment(db.session, user)
         # Another account's password step cannot be finished with this passkey.
         assert _sign_in(owner, _user("owner@other.example")) is None
 
@@ -160,6 +164,8 @@ def test_registration_refusals_and_removal(app: Flask, owner: Any) -> None:
         assert passkeys.remove(db.session, _user("owner@other.example"), key.id) is None
         assert passkeys.remove(db.session, user, key.id) == "Laptop"
         assert not login.has_second_factor(db.session, user)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "user.passkey_removed")) == 1
         assert _sign_in(owner, None) is None
 
 

@@ -81,6 +81,8 @@ def test_passkey_second_factor_passwordless_and_removal(
         tick(mailing_app)
         [mail] = mailbox.wait_for(1)
         assert mail["To"] == "owner@acme.example"
+        assert mail["Subject"] == "A passkey was removed from your account"
+        assert "Test laptop" in mail.get_body(("plain",)).get_content()
         with mailing_app.app_context():
             assert db.session.scalars(sa.select(Passkey)).all() == []
         _sign_out(page, base)

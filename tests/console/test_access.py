@@ -21,7 +21,10 @@ from ..notices.test_api import file_notice
 from .conftest import add_user, login
 
 PUBLIC = {"console.login", "console.logout", "console.accept_invite", "console.forgot_password",
-          "console.reset_password", "console.login_code"}
+          "console.reset_password", "console.login_code", "console.login_passkey",
+          "console.login_passkey_options"}
+# The member's own passkeys: not vendor-specific, and open to every role.
+OWN_PASSKEYS = {"console.passkeys", "console.passkey_options", "console.remove_passkey"}
 # Pages that exist only to change something: a viewer is refused them too.
 OWNER_ONLY_GET = {"console.tokens", "console.members", "console.release_new",
                   "console.notice_new", "console.subscribers_csv"}
@@ -52,6 +55,7 @@ def world(csrf_off, app, api, product):
                 Membership.vendor_id == 1)),
             "key_id": db.session.scalar(sa.select(SigningKey.id)),
             "webhook_id": "whk_0000000000000000", "delivery_id": 1, "group_id": group_id,
+            "passkey_id": 1,
         }
     return values
 
@@ -90,7 +94,7 @@ def test_another_vendors_user_gets_404_everywhere(app, world):
     before = audit_count(app)
     for endpoint, method, url in console_routes(app, world):
         if endpoint in {"console.home", "console.change_password",
-                        "console.sign_out_everywhere_view", "console.two_factor"}:
+                        "console.sign_out_everywhere_view", "console.two_factor"} | OWN_PASSKEYS:
             continue  # not vendor-specific
         response = other.open(url, method=method, data={"role": "owner", "name": "x"})
         assert response.status_code == 404, (endpoint, method, url, response.status_code)
@@ -105,12 +109,14 @@ def test_viewer_can_look_but_not_change(app, world):
     for endpoint, method, url in console_routes(app, world):
         if endpoint == "console.sign_out_everywhere_view":
             continue  # their own account (and it would end this very session)
+        if endpoint in {"console.passkey_options", "console.remove_passkey"}:
+            continue  # their own account: a challenge, or a redirect for a key not theirs
         response = viewer.open(url, method=method, data={
             "name": "x", "slug": "x", "role": "owner", "title": "t", "version": "9.9",
             "severity": "info", "affected": ">=1", "save": "1", "key-public_key": "x"})
         if method == "GET" and endpoint not in OWNER_ONLY_GET:
             assert response.status_code in (200, 302), (endpoint, url, response.status_code)
-        elif endpoint in ("console.change_password", "console.two_factor"):
+        elif endpoint in ("console.change_password", "console.two_factor", "console.passkeys"):
             assert response.status_code == 400  # their own account: form errors, no 403
         else:
             assert response.status_code == 403, (endpoint, method, url, response.status_code)

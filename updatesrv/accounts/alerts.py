@@ -87,3 +87,15 @@ def second_factor_removed(session: Session, config: Mapping[str, Any], user: Use
                        "If this was not you, reset your password now and turn it on again: "
                        "someone else may be signed in to your account.\n"))
     session.commit()
+
+
+def passkey_removed(session: Session, config: Mapping[str, Any], user: User, name: str) -> None:
+    if not config.get("MAIL_URL"):
+        return
+    enqueue_mail(session, to=user.email, purpose="security-alert",
+                 subject="A passkey was removed from your account",
+                 text=(f"The passkey \u201c{name}\u201d was removed from {user.email} on "
+                       "updatesrv.\n\nIf this was not you, reset your password now and check "
+                       "your passkeys and two-factor sign-in: someone else may be signed in "
+                       "to your account.\n"))
+    session.commit()

@@ -21,7 +21,7 @@ from ..accounts import tokens as tokens_service
 from ..accounts.invitations import deliver_invitation
 from ..accounts.login import TooManyAttempts
 from ..accounts.login import login as attempt_login
-from ..accounts.models import Membership, User
+from ..accounts.models import Membership, Passkey, User
 from ..audit.services import list_events
 from ..db import db, utcnow
 from ..errors import NotFound, UpdatesrvError
@@ -205,6 +205,10 @@ def members(vendor: str) -> View:
         .order_by(User.email)).all()
     return render_template("console/members.html", access=access, form=form, link=link,
                            mailed_to=mailed_to, rows=rows,
+                           with_passkey=set(db.session.scalars(
+                               sa.select(Passkey.user_id).join(
+                                   Membership, Membership.user_id == Passkey.user_id)
+                               .where(Membership.vendor_id == access.vendor.id))),
                            role_choices=forms.MemberRoleForm().role.choices
                            ), form_status(form)
 

@@ -78,7 +78,7 @@ def remove_passkey(passkey_id: int) -> BaseResponse:
     if forms.PasskeySignInForm().validate_on_submit():
         name = passkeys.remove(db.session, user, passkey_id)
         if name is not None:
-            alerts.second_factor_removed(db.session, current_app.config, user)
+            alerts.passkey_removed(db.session, current_app.config, user, name)
             flash(f"Passkey \u201c{name}\u201d removed.", "ok")
     return redirect(url_for("console.passkeys"))
 
