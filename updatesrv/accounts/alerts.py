@@ -78,24 +78,24 @@ def token_created(session: Session, config: Mapping[str, Any], token: ApiToken) 
     session.commit()
 
 
-def second_factor_removed(session: Session, config: Mapping[str, Any], user: User) -> None:
+def _mail_member(session: Session, config: Mapping[str, Any], user: User, subject: str,
+                 text: str) -> None:
     if not config.get("MAIL_URL"):
         return
-    enqueue_mail(session, to=user.email, purpose="security-alert",
-                 subject="Two-factor sign-in was turned off",
-                 text=(f"Two-factor sign-in was turned off for {user.email} on updatesrv.\n\n"
-                       "If this was not you, reset your password now and turn it on again: "
-                       "someone else may be signed in to your account.\n"))
+    enqueue_mail(session, to=user.email, purpose="security-alert", subject=subject, text=text)
     session.commit()
+
+
+def second_factor_removed(session: Session, config: Mapping[str, Any], user: User) -> None:
+    _mail_member(session, config, user, "Two-factor sign-in was turned off",
+                 f"Two-factor sign-in was turned off for {user.email} on updatesrv.\n\n"
+                 "If this was not you, reset your password now and turn it on again: "
+                 "someone else may be signed in to your account.\n")
 
 
 def passkey_removed(session: Session, config: Mapping[str, Any], user: User, name: str) -> None:
-    if not config.get("MAIL_URL"):
-        return
-    enqueue_mail(session, to=user.email, purpose="security-alert",
-                 subject="A passkey was removed from your account",
-                 text=(f"The passkey \u201c{name}\u201d was removed from {user.email} on "
-                       "updatesrv.\n\nIf this was not you, reset your password now and check "
-                       "your passkeys and two-factor sign-in: someone else may be signed in "
-                       "to your account.\n"))
-    session.commit()
+    _mail_member(session, config, user, "A passkey was removed from your account",
+                 f"The passkey \u201c{name}\u201d was removed from {user.email} on "
+                 "updatesrv.\n\nIf this was not you, reset your password now and check "
+                 "your passkeys and two-factor sign-in: someone else may be signed in "
+                 "to your account.\n")

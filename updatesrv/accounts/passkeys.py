@@ -29,10 +29,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from ..audit import services as audit
 from ..db import utcnow, write_intent
 from .errors import InvalidInput
-from .models import Membership, Passkey, PasskeyChallenge, User
+from .models import Passkey, PasskeyChallenge, User
+from .twofactor import record_member_event
 
 RP_NAME = "updatesrv"
 CHALLENGE_SECONDS = 300
@@ -117,13 +117,6 @@ def registration_options(session: Session, user: User, rp: RelyingParty) -> tupl
     return webauthn.options_to_json(options), options.challenge
 
 
-def _audit(session: Session, user: User, action: str, name: str) -> None:
-    for vendor_id in session.scalars(sa.select(Membership.vendor_id).where(
-            Membership.user_id == user.id)):
-        audit.record(session, vendor_id=vendor_id, actor=f"user:{user.email}", action=action,
-                     object_type="member", object_key=user.email, after={"passkey": name})
-
-
 def register(session: Session, user: User, rp: RelyingParty, challenge: bytes,
              credential_json: str, name: str) -> Passkey:
     name = " ".join(name.split())
@@ -151,7 +144,7 @@ def register(session: Session, user: User, rp: RelyingParty, challenge: bytes,
                       sign_count=verified.sign_count, name=name,
                       transports=",".join(str(t) for t in transports)[:200])
         session.add(key)
-        _audit(session, user, "user.passkey_added", name)
+        record_member_event(session, user, "user.passkey_added", {"passkey": name})
         session.commit()
     return key
 
@@ -166,7 +159,7 @@ def remove(session: Session, user: User, passkey_id: int) -> str | None:
             return None
         name = key.name
         session.delete(key)
-        _audit(session, user, "user.passkey_removed", name)
+        record_member_event(session, user, "user.passkey_removed", {"passkey": name})
         session.commit()
     return name
 

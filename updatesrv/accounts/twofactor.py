@@ -75,11 +75,13 @@ def _new_recovery_codes(session: Session, user_id: int) -> list[str]:
     return codes
 
 
-def _audit(session: Session, user: User, action: str) -> None:
+def record_member_event(session: Session, user: User, action: str,
+                        after: dict[str, str] | None = None) -> None:
+    """An audit event about ``user``'s own sign-in settings, in each of their vendors."""
     for vendor_id in session.scalars(sa.select(Membership.vendor_id).where(
             Membership.user_id == user.id)):
         audit.record(session, vendor_id=vendor_id, actor=f"user:{user.email}", action=action,
-                     object_type="member", object_key=user.email)
+                     object_type="member", object_key=user.email, after=after)
 
 
 def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
@@ -93,7 +95,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
         user.totp_secret = secret
         user.totp_last_step = step
         codes = _new_recovery_codes(session, user.id)
-        _audit(session, user, "user.two_factor_on")
+        record_member_event(session, user, "user.two_factor_on")
         session.commit()
     return codes
 
@@ -103,7 +105,7 @@ def disable(session: Session, user: User) -> None:
         user.totp_secret = None
         user.totp_last_step = None
         session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        _audit(session, user, "user.two_factor_off")
+        record_member_event(session, user, "user.two_factor_off")
         session.commit()
 
 
