@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from updatesrv.accounts.models import Passkey
+from updatesrv.accounts.models import Passkey, SignInEvent
 from updatesrv.db import db
 
 from ..conftest import LiveServer, make_vendor
@@ -69,8 +70,22 @@ def test_passkey_second_factor_passwordless_and_removal(
 
         # No password at all: the discoverable credential names the account.
         page.goto(f"{base}/console/login")
-        page.get_by_role("button", name="Sign in with a passkey").click()
+        with page.expect_request(lambda r: r.url.split("?")[0].endswith("/login/passkey")
+                                 ) as sent:
+            page.get_by_role("button", name="Sign in with a passkey").click()
         page.wait_for_url(f"{base}/console/acme/")
+        # The same request again, signed session cookie (with its challenge) and all: the
+        # challenge was claimed on the server, so it signs nobody in.
+        headers = sent.value.all_headers()
+        replay = requests.post(sent.value.url, data=sent.value.post_data,
+                               allow_redirects=False, headers={
+                                   "Cookie": headers["cookie"],
+                                   "Content-Type": headers["content-type"]})
+        assert replay.status_code == 302
+        assert replay.headers["Location"].endswith("/console/login")
+        with mailing_app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(SignInEvent)
+                                     .where(SignInEvent.method == "passkey")) == 1
         with mailing_app.app_context():
             [key] = db.session.scalars(sa.select(Passkey)).all()
             assert key.sign_count >= 2 and key.last_used_at is not None
