@@ -37,7 +37,7 @@ def _sign_in(page: Any, base: str, password: str) -> None:
     page.goto(f"{base}/console/login")
     page.get_by_label("E-mail").fill("owner@acme.example")
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_forgotten_password_by_mail(mailing_app: Flask, mailbox: Any, page: Any,

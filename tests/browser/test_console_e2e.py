@@ -25,7 +25,7 @@ def test_vendor_publishes_and_tells_users(app, browser, page, tmp_path):
         page.goto(f"{base}/console/")
         page.get_by_label("E-mail").fill("owner@acme.example")
         page.get_by_label("Password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(f"{base}/console/acme/")
 
         page.get_by_label("Slug").fill("ledgerly")

@@ -92,7 +92,7 @@ def test_no_page_is_wider_than_the_screen(app, browser, request):
             page.goto(f"{server.url}/console/login")
             page.get_by_label("E-mail").fill("owner@acme.example")
             page.get_by_label("Password").fill("correct horse battery")
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
             page.wait_for_url(re.compile(r".*/console/acme/$"))
             urls = _pages(app, values)
             assert len(urls) > 20

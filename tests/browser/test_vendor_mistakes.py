@@ -34,7 +34,7 @@ def test_each_mistake_is_caught_next_to_its_field(app, browser, page, request, t
         page.goto(f"{base}/console/")
         page.get_by_label("E-mail").fill("owner@acme.example")
         page.get_by_label("Password").fill("correct horse battery")
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.get_by_label("Slug").fill("ledgerly")
         page.get_by_label("Name").fill("Ledgerly")
         page.get_by_role("button", name="Create product").click()
