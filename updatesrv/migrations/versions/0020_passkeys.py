@@ -1,7 +1,7 @@
 """passkeys: WebAuthn credentials per user and their single-use challenges
 
-Revision ID: 0019_passkeys
-Revises: 0018_deltas
+Revision ID: 0020_passkeys
+Revises: 0019_failure_reports
 Create Date: 2026-12-04 17:45:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0019_passkeys'
-down_revision = '0018_deltas'
+revision = '0020_passkeys'
+down_revision = '0019_failure_reports'
 branch_labels = None
 depends_on = None
 
