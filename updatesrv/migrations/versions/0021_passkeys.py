@@ -1,7 +1,7 @@
 """passkeys: WebAuthn credentials per user and their single-use challenges
 
-Revision ID: 0020_passkeys
-Revises: 0019_failure_reports
+Revision ID: 0021_passkeys
+Revises: 0020_outbox_isolation
 Create Date: 2026-12-04 17:45:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import updatesrv.db
 
 
-revision = '0020_passkeys'
-down_revision = '0019_failure_reports'
+revision = '0021_passkeys'
+down_revision = '0020_outbox_isolation'
 branch_labels = None
 depends_on = None
 
