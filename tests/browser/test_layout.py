@@ -17,9 +17,9 @@ pytestmark = pytest.mark.browser
 
 LONG = "W" * 120  # one unbroken word: it cannot wrap at a space
 WIDTHS = (390, 1280)
-# Not pages: files (feeds, JSON, CSV: anything ending in an extension), downloads and the
-# health probe.
-SKIP_ENDPOINTS = {"downloads.download", "public.healthz"}
+# Not pages: files (feeds, JSON, CSV: anything ending in an extension), downloads (files
+# and binary deltas) and the health probe.
+SKIP_ENDPOINTS = {"downloads.download", "downloads.delta", "public.healthz"}
 FILE_RULE = re.compile(r"\.[a-z]+$")
 
 
