@@ -62,7 +62,7 @@ def english_fragments(locale: str = "hu") -> list[str]:
             continue
         for msgid in (message.id if isinstance(message.id, tuple) else (message.id,)):
             for piece in re.split(r"%\(\w+\)s|<[^>]+>", msgid):
-                piece = piece.strip(" .,:;?!()“”\"'·–-")
+                piece = piece.strip(" .,:;?!()“”\"'·\u2013-")
                 if re.search(r"[A-Za-z]{3,}", piece) and piece not in translated:
                     fragments.add(piece)
     return sorted(fragments, key=len, reverse=True)

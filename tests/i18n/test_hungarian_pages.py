@@ -91,7 +91,7 @@ def test_every_public_page_in_hungarian(client, story):
     comma = visible_text(pages[f"/p/{SLUG}/known-issues/?version=2,0,0"].get_data(as_text=True))
     assert "Erre gondolt: 2.0.0?" in comma
     release = visible_text(pages[f"/p/{SLUG}/releases/2.0.0"].get_data(as_text=True))
-    assert "1,5 MB" in release and "Letöltés – Windows (64 bites)" in release
+    assert "1,5 MB" in release and "Letöltés \u2013 Windows (64 bites)" in release
     assert "Az oldal nem található" in visible_text(pages["/no-such-page"].get_data(as_text=True))
 
 
@@ -152,7 +152,7 @@ def test_forms_answers_and_every_mail_in_hungarian(client, app, mailbox, api, st
     mails = mailbox.to("kata@example.hu")[1:]
     assert [m["Subject"] for m in mails] == [
         "[SzámlaMester] Fejlemény egy ismert hibáról: A program az indítás után leáll",
-        "[SzámlaMester] Javítva – 2.0.1: A program az indítás után leáll"]
+        "[SzámlaMester] Javítva \u2013 2.0.1: A program az indítás után leáll"]
     for mail in mails:
         _assert_mail_hungarian(mail, fragments)
     update_text = mails[0].get_body(("plain",)).get_content()

@@ -6,6 +6,18 @@ from typing import Any
 
 from .openapi_common import PERCENT, PLATFORM_TEXT, RAMP, SLUG_TEXT, VERSION_TEXT, ref
 
+TEXT = {"type": "string", "maxLength": 50_000}
+TRANSLATIONS = {
+    "type": "object", "maxProperties": 50,
+    "description": 'per offered locale: {"hu": {"title": …}}; a PATCH changes the named '
+                   'locales and fields only ("" clears a field, null a locale); "message" is '
+                   "the new timeline entry's text",
+    "additionalProperties": {
+        "type": ["object", "null"], "additionalProperties": False,
+        "properties": {"title": {"type": "string", "maxLength": 120},
+                       "summary": {"type": "string", "maxLength": 2000},
+                       "details": TEXT, "workaround": TEXT, "message": TEXT}}}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": {"type": "string"}, "title": {"type": "string"},
@@ -46,13 +58,17 @@ SCHEMAS: dict[str, Any] = {
                        "fix_available": {"type": "boolean"},
                        "url": {"type": "string", "format": "uri"},
                        "support_url": {"type": ["string", "null"]},
-                       "updated_at": {"type": "string", "format": "date-time"}}},
+                       "updated_at": {"type": "string", "format": "date-time"},
+                       "locale": {"type": "string", "description": "the language of this "
+                                  "notice's text: the best match for the check's locale "
+                                  "(hu-HU → hu → the product's default locale)"}}},
     "CheckResponse": {
         "type": "object",
         "required": ["product", "channel", "installed", "update", "notices",
                      "check_again_after"],
         "properties": {
             "product": {"type": "string"}, "channel": {"type": "string"},
+            "product_name": {"type": "string", "description": "the name people read"},
             "installed": {"type": "object", "required": ["version", "known", "yanked",
                                                          "supported"],
                           "properties": {"version": {"type": "string"},
@@ -133,7 +149,15 @@ SCHEMAS: dict[str, Any] = {
                                    "writes also accept plain ids",
                                    "items": {"type": "object", "properties": {
                                        "id": {"type": "string"},
-                                       "name": {"type": ["string", "null"]}}}}}},
+                                       "name": {"type": ["string", "null"]}}}},
+                               "default_locale": {"type": "string", "maxLength": 35,
+                                                  "description": "BCP 47 tag of the "
+                                                  "vendor's own text (default en)"},
+                               "offered_locales": {"type": "array", "maxItems": 50,
+                                                   "items": {"type": "string",
+                                                             "maxLength": 35},
+                                                   "description": "other locales the "
+                                                   "vendor translates notices into"}}},
     "NoticeWrite": {
         "type": "object", "additionalProperties": False,
         "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 120},
@@ -166,7 +190,8 @@ SCHEMAS: dict[str, Any] = {
                                                        "are not offered this release or "
                                                        "newer until fixed"},
                        "message": {"type": "string",
-                                   "description": "Markdown; becomes a timeline entry"}}},
+                                   "description": "Markdown; becomes a timeline entry"},
+                       "translations": TRANSLATIONS}},
     "Notice": {
         "type": "object",
         "properties": {"id": {"type": "string"}, "revision": {"type": "integer"},
@@ -186,7 +211,9 @@ SCHEMAS: dict[str, Any] = {
                        "opened_at": {"type": "string"}, "updated_at": {"type": "string"},
                        "resolved_at": {"type": ["string", "null"]},
                        "url": {"type": "string"}, "support_url": {"type": ["string", "null"]},
-                       "timeline": {"type": "array", "items": {"type": "object"}}}},
+                       "timeline": {"type": "array", "items": {"type": "object"}},
+                       "locale": {"type": "string"},
+                       "translations": TRANSLATIONS}},
     "Page": {"type": "object",
              "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"},
                             "total": {"type": "integer"}, "pages": {"type": "integer"},

@@ -24,6 +24,7 @@ from .catalogs import (
     template_gettext,
     template_ngettext,
 )
+from .content import NOTICE_TEXT_FIELDS, localized, preferred_locale
 from .formats import date_text, datetime_text, filesize_text, number_text
 
 COOKIE = "lang"
@@ -42,7 +43,23 @@ def select_locale() -> str:
     remembered = language_tag(request.cookies.get(COOKIE))
     if remembered:
         return remembered
-    return request.accept_languages.best_match(shipped_locales()) or SOURCE_LOCALE
+    accepted = request.accept_languages.best_match(shipped_locales())
+    if accepted:
+        return str(accepted)
+    return language_tag(_product_default_locale()) or SOURCE_LOCALE
+
+
+def _product_default_locale() -> str | None:
+    """The default locale of the product a page is about (from the cached catalog)."""
+    slug = (request.view_args or {}).get("product")
+    if not isinstance(slug, str):
+        return None
+    from flask import current_app
+
+    from .. import runtime
+
+    catalog = runtime(current_app).catalogs.get(slug)
+    return catalog.default_locale if catalog is not None else None
 
 
 def language_links() -> list[dict[str, Any]]:
@@ -75,6 +92,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.globals["html_lang"] = current_locale
     app.jinja_env.globals["language_links"] = language_links
+    app.jinja_env.globals["vendor_text"] = vendor_text
+    app.jinja_env.globals["timeline_text"] = timeline_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["datetime"] = time_element
     app.jinja_env.filters["number"] = number_text
@@ -90,3 +109,53 @@ def init_app(app: Flask) -> None:
             response.vary.add("Accept-Language")
             response.vary.add("Cookie")
         return response
+
+
+def content_locale(product: Any) -> str:
+    """The locale of the vendor's text for this reader: ?lang=, the switcher's cookie, then
+    Accept-Language in the reader's order, matched against the product's offered locales
+    (hu-HU → hu → the product's default). Independent of the shipped UI languages: a
+    vendor may offer German before updatesrv speaks it."""
+    cache = g.setdefault("content_locales", {})
+    if product.slug not in cache:
+        candidates = [request.args.get("lang"), request.cookies.get(COOKIE),
+                      *(tag for tag, _quality in request.accept_languages)]
+        cache[product.slug] = preferred_locale(
+            [c for c in candidates if c], product.offered_locales or (),
+            product.default_locale)
+    return str(cache[product.slug])
+
+
+class VendorText:
+    """A notice's (or any vendor object's) text for the page, each field with the locale
+    it is in; ``lang(name)`` marks a block whose language differs from the page's."""
+
+    def __init__(self, texts: dict[str, str], langs: dict[str, str]) -> None:
+        self.texts, self.langs = texts, langs
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self.texts[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def lang(self, name: str) -> Markup:
+        own = self.langs.get(name)
+        if own and own.split("-")[0] != current_locale().split("-")[0]:
+            return Markup(' lang="{}"').format(own)
+        return Markup("")
+
+
+def vendor_text(notice: Any, product: Any) -> VendorText:
+    fields = {name: getattr(notice, name, "") or "" for name in NOTICE_TEXT_FIELDS}
+    texts, langs = localized(fields, notice.translations or {}, content_locale(product),
+                             product.default_locale)
+    return VendorText(texts, langs)
+
+
+def timeline_text(entry: Any, product: Any) -> VendorText:
+    wanted = content_locale(product)
+    own = (entry.translations or {}).get(wanted)
+    if own:
+        return VendorText({"message": own}, {"message": wanted})
+    return VendorText({"message": entry.message}, {"message": product.default_locale})

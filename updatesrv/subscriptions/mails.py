@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..i18n import gettext, use_locale
 from ..i18n.catalogs import template_gettext, template_ngettext
+from ..i18n.content import NOTICE_TEXT_FIELDS, best_locale, localized
 from ..i18n.formats import datetime_text
 from ..i18n.words import affected_text, severity_name, status_name
 from ..markdown import render_markdown
@@ -84,13 +85,28 @@ def notice_subject(kind: str, product_name: str, notice: dict[str, Any]) -> str:
                    title=notice["title"])
 
 
+def localized_notice(notice: dict[str, Any], wanted: str | None,
+                     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The snapshot with the vendor's text in the subscriber's locale where translated
+    (hu-HU → hu → the product's default), and its newest timeline entry likewise."""
+    default = notice.get("locale") or "en"
+    translations = notice.get("translations") or {}
+    shown = best_locale(wanted, translations, default)
+    texts, _ = localized({name: notice.get(name) or "" for name in NOTICE_TEXT_FIELDS},
+                         translations, shown, default)
+    latest = dict(notice["timeline"][-1]) if notice.get("timeline") else None
+    if latest is not None and shown != default:
+        latest["message"] = (latest.get("translations") or {}).get(shown) or latest["message"]
+    return {**notice, **texts, "locale": shown}, latest
+
+
 def notice_mail(kind: str, notice: dict[str, Any], product_name: str, sub: Subscription,
                 unsubscribe_url: str) -> dict[str, Any]:
     """``notice`` is the event's snapshot (notices.services.notice_to_dict shape); the mail
     speaks the subscriber's language."""
+    notice, latest = localized_notice(notice, sub.locale)
     with use_locale(sub.locale) as locale:
         subject = notice_subject(kind, product_name, notice)
-        latest = notice["timeline"][-1] if notice.get("timeline") else None
         text, html = _render("notice", kind=kind, n=notice, product=product_name,
                              what=describe_filter(sub, notice["title"]), latest=latest,
                              unsubscribe_url=unsubscribe_url, lang=locale)
