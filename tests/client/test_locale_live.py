@@ -4,7 +4,6 @@ gets the vendor's translation where there is one; dialogs name the product by it
 from __future__ import annotations
 
 import pytest
-
 from updatesrv_client import UpdateClient
 from updatesrv_client._locale import system_locale, to_bcp47
 

@@ -177,3 +177,28 @@ def test_a_hungarian_subscriber_reads_the_vendors_hungarian(api, client, app, ma
     [english] = mailbox.to("ann@example.com")[1:]
     assert english["Subject"] == f"[SzámlaMester] Update on a known issue: {EN_TEXT['title']}"
     assert "We found the cause." in english.get_body(("plain",)).get_content()
+
+
+def test_release_notes_in_the_readers_language(api, client, szamla):
+    made = api.post("/api/v1/products/szamla/releases", json={
+        "version": "2.0.1", "notes": "Fixes the crash at start.",
+        "translations": {"hu": {"notes": "Javítja az indításkori leállást."}},
+        "artifacts": [{"platform": "windows-x86_64", "url": "https://cdn.example/2.0.1.zip",
+                       "size": 10, "sha256": "a" * 64}]})
+    assert made.status_code == 201, made.json
+    assert made.json["translations"] == {"hu": {"notes": "Javítja az indításkori leállást."}}
+    hungarian = _check(client, locale="hu-HU", platform="windows-x86_64").json["update"]
+    assert hungarian["notes"] == "Javítja az indításkori leállást."
+    assert hungarian["locale"] == "hu"
+    german = _check(client, locale="de", platform="windows-x86_64").json["update"]
+    assert german["notes"] == "Fixes the crash at start." and german["locale"] == "en"
+    page = client.get("/p/szamla/releases/2.0.1", headers={"Accept-Language": "hu"})
+    assert "Javítja az indításkori leállást." in page.get_data(as_text=True)
+    refused = api.patch("/api/v1/products/szamla/releases/2.0.1",
+                        json={"translations": {"fr": {"notes": "Corrige"}}})
+    assert refused.status_code == 400 and "offered locales" in refused.json["detail"]
+    removed = api.patch("/api/v1/products/szamla/releases/2.0.1",
+                        json={"translations": {"hu": None}})
+    assert removed.status_code == 200 and removed.json["translations"] == {}
+    again = _check(client, locale="hu", platform="windows-x86_64").json["update"]
+    assert again["notes"] == "Fixes the crash at start." and again["locale"] == "en"

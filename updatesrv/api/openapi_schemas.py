@@ -18,6 +18,14 @@ TRANSLATIONS = {
                        "summary": {"type": "string", "maxLength": 2000},
                        "details": TEXT, "workaround": TEXT, "message": TEXT}}}
 
+NOTES_TRANSLATIONS = {
+    "type": "object", "maxProperties": 50,
+    "description": 'the notes per offered locale: {"hu": {"notes": "…"}}; a PATCH changes '
+                   "the named locales only (null removes one)",
+    "additionalProperties": {"type": ["object", "null"], "additionalProperties": False,
+                             "properties": {"notes": {"type": "string",
+                                                      "maxLength": 100_000}}}}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": {"type": "string"}, "title": {"type": "string"},
@@ -41,6 +49,8 @@ SCHEMAS: dict[str, Any] = {
                               "published_at": {"type": "string", "format": "date-time"},
                               "critical": {"type": "boolean"}, "notes": {"type": "string"},
                               "notes_url": {"type": "string", "format": "uri"},
+                              "locale": {"type": "string",
+                                         "description": "the language of notes"},
                               "download": ref("Download")}},
     "DeliveredNotice": {
         "type": "object",
@@ -107,7 +117,8 @@ SCHEMAS: dict[str, Any] = {
                                "paused_reason": {"type": ["string", "null"]},
                                "min_upgrade_from": {"type": ["string", "null"]},
                                "ramp": {"type": "array", "items": {"type": "object"}},
-                               "artifacts": {"type": "array", "items": ref("Artifact")}}},
+                               "artifacts": {"type": "array", "items": ref("Artifact")},
+                               "translations": NOTES_TRANSLATIONS}},
     "ReleaseCreate": {"type": "object", "required": ["version"], "additionalProperties": False,
                       "properties": {"rollout_percent": PERCENT,
                                     "min_upgrade_from": {"type": ["string", "null"]},
@@ -119,7 +130,8 @@ SCHEMAS: dict[str, Any] = {
                                      "draft": {"type": "boolean"},
                                      "publish_at": {"type": "string", "format": "date-time"},
                                      "artifacts": {"type": "array",
-                                                   "items": ref("Artifact")}}},
+                                                   "items": ref("Artifact")},
+                                     "translations": NOTES_TRANSLATIONS}},
     "ReleasePatch": {"type": "object", "additionalProperties": False,
                      "properties": {"rollout_percent": PERCENT,
                                     "paused": {"type": "boolean"},
@@ -130,7 +142,8 @@ SCHEMAS: dict[str, Any] = {
                                     "draft": {"const": False},
                                     "yanked": {"type": "boolean"},
                                     "yank_reason": {"type": "string", "maxLength": 2000},
-                                    "publish_at": {"type": ["string", "null"]}}},
+                                    "publish_at": {"type": ["string", "null"]},
+                                    "translations": NOTES_TRANSLATIONS}},
     "Product": {"type": "object",
                 "properties": {"slug": SLUG_TEXT,
                                "name": {"type": "string", "minLength": 1, "maxLength": 200},

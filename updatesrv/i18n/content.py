@@ -132,3 +132,36 @@ def parse_translations(value: object, fields: Mapping[str, Any], default: str,
         out[tag] = {name: fields[name](texts[name], f"{field}.{tag}.{name}")
                     for name in texts}
     return out
+
+
+def require_offered(tags: Iterable[str], offered: Iterable[str],
+                    field: str = "translations") -> None:
+    """Text only for locales the product offers (a typo would be text nobody is shown)."""
+    offered = list(offered)
+    strangers = sorted(set(tags) - set(offered))
+    if strangers:
+        choices = ", ".join(offered) or "none yet"
+        raise InvalidInput(f"{field}: {', '.join(strangers)} is not among the product's "
+                           f"offered locales ({choices}); add it in the product's settings "
+                           "(offered_locales) first", field=field)
+
+
+def merge_translations(current: Mapping[str, Mapping[str, str]],
+                       changes: Mapping[str, Mapping[str, str] | None],
+                       ) -> dict[str, dict[str, str]]:
+    """A PATCH's translations over the stored ones: only the named locales and fields
+    change; "" clears a field, None a whole locale, and an empty locale disappears."""
+    merged = {tag: dict(texts) for tag, texts in current.items()}
+    for tag, texts in changes.items():
+        if texts is None:
+            merged.pop(tag, None)
+            continue
+        own = merged.setdefault(tag, {})
+        for name, text in texts.items():
+            if text:
+                own[name] = text
+            else:
+                own.pop(name, None)
+        if not own:
+            merged.pop(tag)
+    return merged

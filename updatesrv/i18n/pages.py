@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_links"] = language_links
     app.jinja_env.globals["vendor_text"] = vendor_text
     app.jinja_env.globals["timeline_text"] = timeline_text
+    app.jinja_env.globals["notes_text"] = notes_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["datetime"] = time_element
     app.jinja_env.filters["number"] = number_text
@@ -150,6 +151,12 @@ def vendor_text(notice: Any, product: Any) -> VendorText:
     fields = {name: getattr(notice, name, "") or "" for name in NOTICE_TEXT_FIELDS}
     texts, langs = localized(fields, notice.translations or {}, content_locale(product),
                              product.default_locale)
+    return VendorText(texts, langs)
+
+
+def notes_text(release: Any, product: Any) -> VendorText:
+    texts, langs = localized({"notes": release.notes or ""}, release.translations or {},
+                             content_locale(product), product.default_locale)
     return VendorText(texts, langs)
 
 

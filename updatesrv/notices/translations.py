@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from ..errors import InvalidInput
-from ..i18n.content import parse_translations
+from ..i18n.content import merge_translations, parse_translations, require_offered
 from ..products.models import Product
 from ..textinput import check_text
 from .models import Notice
@@ -32,31 +32,13 @@ def parse_notice_translations(product: Product, value: object, current: Notice |
     """The notice's new translations (merged over ``current``'s) and the new timeline
     entry's message per locale."""
     parsed = parse_translations(value, CHECKS, product.default_locale)
-    offered = set(product.offered_locales or ())
-    strangers = sorted(tag for tag in parsed if tag not in offered)
-    if strangers:
-        choices = ", ".join(product.offered_locales or ()) or "none yet"
-        raise InvalidInput(f"translations: {', '.join(strangers)} is not among the product's "
-                           f"offered locales ({choices}); add it in the product's settings "
-                           "(offered_locales) first", field="translations")
-    merged: dict[str, dict[str, str]] = {
-        tag: dict(texts) for tag, texts in (current.translations if current else {}).items()}
-    messages: dict[str, str] = {}
-    for tag, texts in parsed.items():
-        if texts is None:
-            merged.pop(tag, None)
-            continue
-        own = merged.setdefault(tag, {})
-        for name, text in texts.items():
-            if name == "message":
-                if text:
-                    messages[tag] = text
-            elif text:
-                own[name] = text
-            else:
-                own.pop(name, None)
-        if not own:
-            merged.pop(tag)
+    require_offered(parsed, product.offered_locales or ())
+    messages = {tag: texts.pop("message") for tag, texts in parsed.items()
+                if texts is not None and texts.get("message")}
+    for texts in parsed.values():
+        if texts is not None:
+            texts.pop("message", None)
+    merged = merge_translations(current.translations if current else {}, parsed)
     return merged, messages
 
 

@@ -69,6 +69,9 @@ class CatalogRelease:
     deltas: Mapping[str, CatalogArtifact] = field(default_factory=dict)
     # The SemVer spelling for updaters that need one; None leaves it out of those feeds.
     semver: str | None = None
+    # The notes in the product's other locales: {"hu": {"notes": ...}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
+                                                          hash=False)
 
     def visible_at(self, now: dt.datetime) -> bool:
         return rules.release_public(False, self.published_at, self.publish_at, now)
@@ -264,7 +267,8 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,
             min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None,
-            deltas=deltas, semver=to_semver(version)))
+            deltas=deltas, semver=to_semver(version),
+            translations=dict(r.translations or {})))
     releases.sort(key=lambda r: r.version, reverse=True)
     # Drafts and withdrawn notices reach no install.
     notices = [catalog_notice(n) for n in session.scalars(sa.select(Notice).where(

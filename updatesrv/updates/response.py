@@ -81,12 +81,16 @@ def check_body(decision: Decision, catalog: Catalog, channel: str, base_url: str
     update: dict[str, Any] | None = None
     if decision.update is not None:
         release, artifact = decision.update.release, decision.update.artifact
+        notes_locale = best_locale(locale, release.translations, catalog.default_locale)
+        notes, _ = localized({"notes": release.notes}, release.translations, notes_locale,
+                             catalog.default_locale)
         update = {
             "version": release.version_text,
             "channel": release.channel,
             "published_at": rfc3339(release.published_at),
             "critical": decision.update.critical,
-            "notes": release.notes,
+            "notes": notes["notes"],
+            "locale": notes_locale,
             "notes_url": f"{base_url}/p/{catalog.slug}/releases/{release.version_text}",
             "download": {
                 "url": absolute(artifact.url, base_url),

@@ -1,5 +1,5 @@
-"""Per-locale content: a product's default and offered locales; notice and timeline
-translations
+"""Per-locale content: a product's default and offered locales; notice, timeline and
+release-notes translations
 
 Revision ID: 0018_locales
 Revises: 0017_sign_in_events
@@ -23,6 +23,7 @@ COLUMNS = [
     ('notices', sa.Column('translations', sa.JSON(), nullable=False, server_default='{}')),
     ('notice_updates', sa.Column('translations', sa.JSON(), nullable=False,
                                  server_default='{}')),
+    ('releases', sa.Column('translations', sa.JSON(), nullable=False, server_default='{}')),
 ]
 
 
