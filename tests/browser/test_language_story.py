@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from updatesrv_client import UpdateClient
 
 from tests.reach_helpers import tick
-from updatesrv_client import UpdateClient
 
 from ..conftest import LiveServer, artifact, publish
 
