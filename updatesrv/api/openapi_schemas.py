@@ -30,7 +30,9 @@ SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                                "status": {"type": "integer"}, "detail": {"type": "string"},
-                               "field": {"type": "string"}}},
+                               "field": {"type": "string"},
+                               "suggestion": {"type": "string", "description": "what the "
+                                              "input probably meant, e.g. 2.0.0 for 2,0,0"}}},
     "Download": {"type": "object", "required": ["url", "size", "sha256", "signature"],
                  "properties": {"url": {"type": "string", "format": "uri"},
                                 "size": {"type": "integer"}, "sha256": {"type": "string"},

@@ -92,6 +92,10 @@ def error_text(error: Any) -> str:
     detail = str(getattr(error, "detail", error))
     if current_locale() == SOURCE_LOCALE:
         return detail
+    suggestion = (getattr(error, "extra", None) or {}).get("suggestion")
+    if suggestion:
+        return gettext("Version numbers are written with dots: did you mean %(suggestion)s?",
+                       suggestion=suggestion)
     field = getattr(error, "field", None)
     if field in ERROR_TEXTS_BY_FIELD:
         return gettext(ERROR_TEXTS_BY_FIELD[field])
