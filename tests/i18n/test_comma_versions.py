@@ -1,5 +1,6 @@
 """A version typed with decimal commas (2,0,0) gets the dotted spelling suggested, in the
-reader's language, on the API and the public forms (the console: tests/console/test_comma_versions.py)."""
+reader's language, on the API and the public forms (the console's forms:
+tests/console/test_comma_versions.py)."""
 
 from __future__ import annotations
 
