@@ -192,7 +192,7 @@ def test_language_choice_switcher_and_cache_keys(client, story):
     assert page.headers["Vary"] and "Accept-Language" in page.headers["Vary"]
     assert "Cookie" in page.headers["Vary"]
     html = page.get_data(as_text=True)
-    assert 'href="/p/szamlamester/known-issues/?lang=en"' in html  # the switcher
+    assert 'href="?lang=en"' in html  # the switcher
     assert '<strong lang="hu" aria-current="true">Magyar</strong>' in html
     # ?lang= wins over Accept-Language and is remembered in a cookie...
     chosen = client.get(f"{path}?lang=en", headers=HU)

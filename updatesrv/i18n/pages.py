@@ -72,7 +72,8 @@ def language_links() -> list[dict[str, Any]]:
         own_name = Locale.parse(locale).get_display_name(locale) or locale
         links.append({"locale": locale, "current": locale == current,
                       "name": own_name.capitalize(),
-                      "url": f"{request.path}?{urlencode(args)}"})
+                      # Query only: the link keeps the page, and echoes no path.
+                      "url": f"?{urlencode(args)}"})
     return links
 
 
