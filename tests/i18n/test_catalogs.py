@@ -87,7 +87,6 @@ def test_hungarian_typography_and_glossary():
         "Am I affected?": "Érinti ez Önt?",
         "What to do": "Teendők",
         "Timeline": "Előzmények",
-        "Opened": "Bejelentve",
         "Last updated": "Utoljára frissítve",
         "Technical details": "Technikai részletek",
         "Known issues": "Ismert hibák",

@@ -15,7 +15,7 @@ depends_on = None
 
 # Columns are added and dropped directly (SQLite 3.35+ drops in place): a batch copy of
 # products would cascade-delete its releases and notices on SQLite.
-COLUMNS = [
+COLUMNS: list[tuple[str, sa.Column]] = [
     ('products', sa.Column('default_locale', sa.String(length=35), nullable=False,
                            server_default='en')),
     ('products', sa.Column('offered_locales', sa.JSON(), nullable=False,
