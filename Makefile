@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
 .PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet \
-	bench-topology clean i18n-extract i18n-update i18n-compile i18n-init
+	bench-failures bench-reports bench-topology bench-deltas clean i18n-extract i18n-update i18n-compile i18n-init
 
 # Translations (docs/development/translations.md): the .po files are the source; the
 # compiled .mo files are built here, by the install step, and never committed.
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e './client[signatures]' -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e './client[signatures,deltas]' -e '.[dev]'
 	$(if $(MO_FILES),$(BIN)/pybabel compile --use-fuzzy -d $(CATALOGS))
 	touch $(STAMP)
 
@@ -121,12 +121,26 @@ bench: $(STAMP)
 bench-fleet: $(STAMP)
 	$(BIN)/python benchmarks/fleet.py
 
+## Failure reports: a failure spike in a 10,000-install fleet (alarm delay, pause before the
+## ramp widens, counts vs. truth), and 1,000 reports/s beside the check (throughput, memory, caps).
+bench-failures: $(STAMP)
+	$(BIN)/python benchmarks/failure_fleet.py
+
+bench-reports: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python benchmarks/reports_overload.py
+
 ## The production topology on this machine: nginx over three serve processes on PostgreSQL,
 ## 60 s of checks with one backend killed halfway (needs nginx, wrk and PostgreSQL).
 bench-topology: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx; }
 	$(BIN)/python benchmarks/topology_bench.py $(BENCH_ARGS)
+
+## Binary deltas: patch size, build/apply time and peak memory of zstd patch-from and bsdiff4
+## on synthetic 50 MB and 20 MB installers (about 5 minutes; see docs/vendor/deltas.md).
+bench-deltas: $(STAMP)
+	$(BIN)/python benchmarks/deltas_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

@@ -31,6 +31,7 @@ import math
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -231,21 +232,34 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="updatesrv-fleet-") as tmp:
         workdir = Path(tmp)
-        token = seed_server(workdir / "instance")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir / "instance"),
-               "UPDATESRV_SECRET_KEY": "fleet", "UPDATESRV_CATALOG_REVALIDATE_SECONDS": "0",
-               "UPDATESRV_STATS_FLUSH_INTERVAL": "1", "UPDATESRV_CHECK_INTERVAL": "86400",
-               "UPDATESRV_BASE_URL": base}
-        server = start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
-                        f"127.0.0.1:{port}", "--workers", str(args.workers),
-                        "--no-scheduler"], env, workdir / "server.log")
+        server, base, token, _ = serve(workdir, args.workers, CHECK_INTERVAL="86400")
         try:
-            wait_http(base + "/healthz", 60)
             run(args, rng, base, Vendor(base, token), workdir)
         finally:
             stop(server)
+
+
+def serve(workdir: Path, workers: int, **settings: str,
+          ) -> tuple[subprocess.Popen[bytes], str, str, dict[str, str]]:
+    """A seeded updatesrv under gunicorn on a free loopback port (statistics flushed
+    every second, no scheduler), answering; returns the process, its URL, the vendor's
+    token and the environment (for other processes on the same instance)."""
+    token = seed_server(workdir / "instance")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "UPDATESRV_INSTANCE_PATH": str(workdir / "instance"),
+           "UPDATESRV_SECRET_KEY": "fleet", "UPDATESRV_CATALOG_REVALIDATE_SECONDS": "0",
+           "UPDATESRV_STATS_FLUSH_INTERVAL": "1", "UPDATESRV_BASE_URL": base,
+           **{f"UPDATESRV_{k}": v for k, v in settings.items()}}
+    server = start([sys.executable, "-m", "updatesrv.cli", "serve", "--bind",
+                    f"127.0.0.1:{port}", "--workers", str(workers), "--no-scheduler"],
+                   env, workdir / "server.log")
+    try:
+        wait_http(base + "/healthz", 60)
+    except BaseException:
+        stop(server)
+        raise
+    return server, base, token, env
 
 
 def run(args: argparse.Namespace, rng: random.Random, base: str, vendor: Vendor,

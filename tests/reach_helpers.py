@@ -23,3 +23,32 @@ def file_notice(api: Any, product: str, **fields: Any) -> dict[str, Any]:
 def tick(app: Flask, later: dt.timedelta = dt.timedelta(0)) -> dict[str, int]:
     """One scheduler tick (what `updatesrv scheduler` runs every 30 s)."""
     return run_once(app, now=utcnow() + later, housekeeping=False)
+
+
+def race_schedulers(app: Flask, schedulers: int = 3, rounds: int = 1,
+                    pause: float = 0.0) -> None:
+    """``schedulers`` threads start together and each runs ``rounds`` ticks (``pause``
+    seconds apart), as several `updatesrv scheduler` processes would; raises what any of
+    them raised."""
+    import threading
+    import time
+
+    barrier = threading.Barrier(schedulers)
+    errors: list[BaseException] = []
+
+    def scheduler() -> None:
+        try:
+            barrier.wait()
+            for _ in range(rounds):
+                run_once(app, housekeeping=False)
+                time.sleep(pause)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(schedulers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads), "a scheduler hangs"

@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from . import settings
 from .db import db as _db  # keeps updatesrv.db naming the module (migrations import it)
 from .db import reset_write_intent, set_write_intent
+from .reports.buffer import ReportBuffer
 from .stats.services import CheckRecorder
 from .storage import FileStorage, open_storage
 from .trust.keys import Keyring
@@ -38,6 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("UPDATESRV_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=str(Path(instance_path).resolve()) if instance_path else None)
+    from .routing import install as install_converters
+
+    install_converters(app.url_map)
     app.config.from_object(settings)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("UPDATESRV")
@@ -75,7 +79,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         recorder=CheckRecorder(hash_key.encode(), new_session,
                                float(app.config["STATS_FLUSH_INTERVAL"]),
                                buffer_limit=int(app.config["STATS_BUFFER_LIMIT"]),
-                               installs_per_day=int(app.config["STATS_INSTALLS_PER_DAY"])),
+                               installs_per_day=int(app.config["STATS_INSTALLS_PER_DAY"]),
+                               reports=ReportBuffer(
+                                   per_install_per_day=int(
+                                       app.config["FAILURE_REPORTS_PER_INSTALL_PER_DAY"]),
+                                   per_product_per_day=int(
+                                       app.config["FAILURE_REPORTS_PER_PRODUCT_PER_DAY"]),
+                                   limit=int(app.config["FAILURE_REPORTS_BUFFER_LIMIT"]))),
         store=open_storage(app.config, app.instance_path),
         keyring=Keyring.load(server_keys_dir(app)),
     )

@@ -15,6 +15,7 @@ from .accounts.models import (
 )
 from .audit.models import AuditEvent
 from .db import Base
+from .deltas.models import Delta
 from .feedback.models import FeedbackMessage, FeedbackVote
 from .notices.models import Notice, NoticeUpdate
 from .outbox.models import OutboxEvent, OutboxMessage
@@ -22,9 +23,10 @@ from .products.models import Product, SigningKey
 from .ratelimit.models import RateWindow
 from .reach.models import NoticeReach
 from .releases.models import Artifact, Release
+from .reports.models import FailureGroup, FailureInstall, FailureReportDay
 from .rollouts.models import EmergencyStop, RampStep
 from .stats.models import CheckCount, InstallSeen
-from .subscriptions.models import Subscription
+from .subscriptions.models import ConfirmationGate, Subscription
 from .webhooks.models import Webhook
 
 __all__ = [
@@ -34,8 +36,13 @@ __all__ = [
            "AuditEvent",
            "Base",
            "CheckCount",
+           "ConfirmationGate",
            "ConsoleSession",
+           "Delta",
            "EmergencyStop",
+           "FailureGroup",
+           "FailureInstall",
+           "FailureReportDay",
            "FeedbackMessage",
            "FeedbackVote",
            "InstallSeen",

@@ -14,7 +14,7 @@ from .errors import InvalidInput
 # Far beyond any real listing, far below 2**63 even when multiplied by a page size.
 MAX_PAGE = 1_000_000
 MAX_OFFSET = 1_000_000_000
-_NUMBER = re.compile(r"^[+-]?[0-9]{1,20}$")
+_NUMBER = re.compile(r"^[+-]?[0-9]{1,20}\Z")
 
 
 def bounded_int(args: Mapping[str, str], name: str, default: int, *, minimum: int,

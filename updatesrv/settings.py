@@ -59,6 +59,12 @@ STATS_BUFFER_LIMIT = 200_000
 # At most this many distinct installs are stored per product and day (a flood of random
 # install ids cannot fill the disk); the rest are counted as over the cap.
 STATS_INSTALLS_PER_DAY = 1_000_000
+# Failure reports (updatesrv.reports), counted per process like the check statistics:
+# reports taken per install and per product each day, and distinct entries waiting in
+# memory; what is refused is counted (GET /api/v1/products/<p>/reports says how many).
+FAILURE_REPORTS_PER_INSTALL_PER_DAY = 100
+FAILURE_REPORTS_PER_PRODUCT_PER_DAY = 100_000
+FAILURE_REPORTS_BUFFER_LIMIT = 100_000
 # Key for hashing install ids; derived from SECRET_KEY when unset.
 INSTALL_HASH_KEY = None
 # Show the "demo data" banner on the demo product's pages.
@@ -83,6 +89,12 @@ OUTBOX_MAX_ATTEMPTS = 10
 # Webhooks go only to public HTTPS addresses; True also allows http:// and loopback,
 # private and link-local addresses (tests and local development only).
 WEBHOOK_ALLOW_PRIVATE = False
+# One webhook delivery may take this many seconds in all (connect, send, answer); at most
+# 64 KiB of the answer is read. Endpoints served at once by each scheduler, and failed
+# deliveries in a row after which an endpoint pauses (1 min, doubling up to 1 h).
+WEBHOOK_TIMEOUT = 10.0
+WEBHOOK_WORKERS = 4
+WEBHOOK_BREAKER_THRESHOLD = 5
 # Public forms (subscribe, feedback): requests per client address per 10 minutes.
 SUBSCRIBE_RATE_LIMIT = 10
 FEEDBACK_RATE_LIMIT = 30
@@ -90,3 +102,17 @@ FEEDBACK_RATE_LIMIT = 30
 # internal location (which must alias ARTIFACTS_DIR; see deploy/nginx) and nginx sends the
 # bytes. None: Flask streams them itself (development, single host without nginx).
 DOWNLOADS_ACCEL_REDIRECT = None
+
+# Binary deltas (docs/vendor/deltas.md): after a release is published the scheduler builds
+# a patch to each of its uploaded files from the same platform's file of this many earlier
+# releases (0 turns deltas off). A patch is offered only when it is at most DELTA_MAX_SHARE
+# of the full file; files larger than DELTA_MAX_FILE_BYTES get none (building holds the
+# earlier file in memory, plus zstd's window of both files).
+DELTA_FROM_RELEASES = 3
+DELTA_MAX_SHARE = 0.5
+DELTA_MAX_FILE_BYTES = 512 * 1024**2
+# zstd level of the patches: 3 builds in well under a second per 10 MB; higher levels
+# take many times longer for patches hardly smaller (benchmarks/deltas_bench.py).
+DELTA_LEVEL = 3
+# Releases published longer ago than this get no new patches (older ones stay).
+DELTA_NEW_RELEASE_DAYS = 30

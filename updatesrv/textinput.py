@@ -7,13 +7,18 @@ Text is refused (never cleaned up or cut short behind the sender's back) when it
   the database. Browsers send line breaks in textareas as CRLF, so CR LF and a lone CR
   are first turned into LF, the only line break we store;
 * holds a lone surrogate or U+FFFE/U+FFFF (not encodable as UTF-8, or not allowed in XML);
+* is a single-line field (titles, names, URLs, reasons typed in a one-line input) and holds
+  a line or paragraph separator of any kind: LF, CR, U+2028, U+2029 (U+0085, VT and FF are
+  controls, refused everywhere). Such text ends up in mail headers (a Subject with a line
+  break cannot be built), one-line feed entries and log lines;
 * is longer than the field's limit, counted in characters (code points) as Python counts
   them; the message names the limit. Forms render the limit as ``data-maxlength`` (never
   ``maxlength``, which makes browsers cut pasted text silently) and static/textlimit.js
   shows a counter near it.
 
-``check_text`` is the service-side call; ``TextLimit`` is the same rule as a WTForms
-validator; ``check_json_strings`` applies the character rule to every string of a JSON
+``check_text`` is the service-side call (``single_line=True`` for one-line fields);
+``TextLimit`` is the same rule as a WTForms validator (single-line unless the field is a
+textarea); ``check_json_strings`` applies the character rule to every string of a JSON
 body, so no API field can slip past it.
 """
 
@@ -26,6 +31,11 @@ from .errors import InvalidInput
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LINE_BREAKS = re.compile("\r\n?")
+# Everything str.splitlines() splits on that the control rule above does not already refuse.
+_LINE_SEPARATORS = re.compile("[\n\r\u2028\u2029]")
+_SEPARATOR_NAMES = {"\n": "a line break", "\r": "a line break (carriage return)",
+                    "\u2028": "a line separator (U+2028)",
+                    "\u2029": "a paragraph separator (U+2029)"}
 
 
 def normalize_newlines(value: str) -> str:
@@ -56,6 +66,15 @@ def character_problem(value: str, label: str) -> str | None:
             "breaks are allowed)")
 
 
+def line_break_problem(value: str, label: str) -> str | None:
+    """For single-line fields: the first line or paragraph separator, named, or None."""
+    match = _LINE_SEPARATORS.search(value)
+    if match is None:
+        return None
+    return (f"{label} must be a single line: it contains "
+            f"{_SEPARATOR_NAMES[match.group()]} at character {match.start() + 1}; remove it")
+
+
 def length_problem(value: str, label: str, max_length: int) -> str | None:
     length = len(normalize_newlines(value))
     if length <= max_length:
@@ -65,15 +84,18 @@ def length_problem(value: str, label: str, max_length: int) -> str | None:
 
 
 def check_text(value: object, field: str, max_length: int, *, required: bool = False,
-               strip: bool = True, label: str | None = None) -> str:
+               strip: bool = True, label: str | None = None,
+               single_line: bool = False) -> str:
     """The text to store for ``field``: line breaks normalised, surrounding space stripped
-    (unless ``strip=False``). Raises InvalidInput naming the field and the limit."""
+    (unless ``strip=False``). Raises InvalidInput naming the field and the limit.
+    ``single_line`` refuses every line and paragraph separator (even a trailing one)."""
     label = label or field
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidInput(f"{label} must be text", field=field)
-    problem = character_problem(value, label)
+    problem = character_problem(value, label) or (
+        line_break_problem(value, label) if single_line else None)
     if problem:
         raise InvalidInput(problem, field=field)
     text = normalize_newlines(value)
@@ -120,11 +142,15 @@ def check_json_strings(body: Any, path: str = "", depth: int = 0) -> None:
 class TextLimit:
     """WTForms validator: the same rule for console forms. Replaces ``Length(max=...)``
     (which renders ``maxlength`` and so lets browsers truncate). Normalises the field's
-    line breaks; the macro in console/_macros.html renders ``data-maxlength``."""
+    line breaks; the macro in console/_macros.html renders ``data-maxlength``. Every field
+    but a textarea is single-line (``single_line`` overrides): a one-line input cannot
+    type a line break, so one in the request was put there by hand or by a script."""
 
-    def __init__(self, max_length: int, min_length: int = 0) -> None:
+    def __init__(self, max_length: int, min_length: int = 0,
+                 single_line: bool | None = None) -> None:
         self.max_length = max_length
         self.min_length = min_length
+        self.single_line = single_line
         self.field_flags: dict[str, int] = {}
 
     def __call__(self, form: Any, field: Any) -> None:
@@ -135,7 +161,10 @@ class TextLimit:
             return
         label = str(field.label.text) if getattr(field, "label", None) else field.name
         label = label.split(" (")[0]
-        problem = character_problem(data, label)
+        single_line = (self.single_line if self.single_line is not None
+                       else getattr(field, "type", "") != "TextAreaField")
+        problem = character_problem(data, label) or (
+            line_break_problem(data, label) if single_line else None)
         if problem:
             field.errors[:] = []
             raise StopValidation(problem)
@@ -148,5 +177,6 @@ class TextLimit:
 
 
 def form_text_problem(value: str, label: str) -> str | None:
-    """For form fields without a TextLimit (passwords, selects): the character rule only."""
-    return character_problem(value, label)
+    """For form fields without a TextLimit (passwords, selects): the character rule and,
+    as none of them is a textarea, the single-line rule."""
+    return character_problem(value, label) or line_break_problem(value, label)

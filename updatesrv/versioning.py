@@ -111,6 +111,6 @@ def parse_if_match(values: Iterable[str] | None, star: bool) -> set[int] | None:
         if not value:  # a malformed header can parse to an empty or missing tag
             continue
         head = value.split("-", 1)[0]
-        if head.isdigit() and len(head) < 19:
+        if head.isascii() and head.isdigit() and len(head) < 19:
             versions.add(int(head))
     return versions

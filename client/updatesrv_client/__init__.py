@@ -3,7 +3,7 @@ version?" Small on purpose, safe to embed: every call has a timeout, every failu
 ``UpdateCheckError``, and ``check_for_updates`` never raises at all."""
 
 from ._client import UpdateClient, check_for_updates, default_platform
-from ._models import CheckResult, Installed, Notice, Update
+from ._models import CheckResult, Delta, Installed, Notice, Update
 from .errors import (
     DownloadError,
     IntegrityError,
@@ -19,6 +19,7 @@ from .launcher import run_guarded
 
 __all__ = [
     "CheckResult",
+    "Delta",
     "DownloadError",
     "Installed",
     "IntegrityError",

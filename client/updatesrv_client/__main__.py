@@ -66,6 +66,8 @@ def _launch_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     launch.add_argument("--ui", choices=("auto", "tk", "terminal"), default="auto",
                         help="dialogs when a display is available (auto), or always tk / "
                         "terminal")
+    launch.add_argument("--no-failure-reports", action="store_false", dest="failure_reports",
+                        help="never tell the server that the app failed to start")
     launch.add_argument("app", nargs=argparse.REMAINDER, help="-- then the app's command line")
 
 
@@ -76,7 +78,8 @@ def _launch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return run_guarded(command, server=args.server, product=args.product,
                        version=args.version, channel=args.channel, platform=args.platform,
                        state_dir=args.state_dir, server_keys=args.server_keys,
-                       crash_window=args.crash_window, timeout=args.timeout, ui=args.ui)
+                       crash_window=args.crash_window, timeout=args.timeout, ui=args.ui,
+                       failure_reports=args.failure_reports)
 
 
 def _print_check(product: str, result: CheckResult) -> None:

@@ -11,6 +11,7 @@ import platform as _platform
 import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from . import _reach, _signatures
+from . import _delta, _failures, _reach, _signatures
 from ._locale import system_locale, to_bcp47
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
@@ -27,9 +28,11 @@ from ._trust import ServerTrust, Target, guard_offer
 from .errors import (
     DownloadError,
     IntegrityError,
+    NetworkError,
     ProductNotFound,
     RequestRejected,
     ServerError,
+    SignatureError,
     UpdateCheckError,
 )
 
@@ -81,7 +84,7 @@ class UpdateClient:
                  session: requests.Session | None = None,
                  clock: Callable[[], float] = time.time,
                  recheck_on_start_after: float = 3600.0,
-                 locale: str | None = None) -> None:
+                 locale: str | None = None, failure_reports: bool = True) -> None:
         self.server = server.rstrip("/")
         self.product = product
         self.version = version
@@ -101,6 +104,10 @@ class UpdateClient:
         self.recheck_on_start_after = float(recheck_on_start_after)
         # Notices come in this language where the vendor translated them.
         self.locale = to_bcp47(locale) if locale else system_locale()
+        # False: this app never reports failures (they are only sent when the vendor also
+        # collects them for the product; the server answers 404 otherwise).
+        self.failure_reports = bool(failure_reports)
+        self._session_install_id = uuid.uuid4().hex  # without state_dir, for this run only
 
     # -- checking ---------------------------------------------------------------------
 
@@ -185,6 +192,8 @@ class UpdateClient:
         if self._trust is not None:
             self._state.raise_serial(self.product, int(entry["serial"]))
         _reach.clear_acks(self._state, acks)  # the server has them now
+        if self.failure_reports and _failures.pending(self._state):
+            self.send_failure_reports()
         return result
 
     def cached_result(self) -> CheckResult | None:
@@ -254,15 +263,58 @@ class UpdateClient:
         _reach.report(self._transport, self._state, self.server, self.product, notice.id,
                       kind, self.deadline)
 
+    # -- failure reports --------------------------------------------------------------
+
+    def report_failure(self, kind: str, **details: Any) -> bool:
+        """Queues a failure report: ``"start_failure"`` (``exit_code=`` or ``signal=``,
+        ``seconds_after_start=``), ``"update_failure"`` (``step=`` download, verify or
+        install; ``version=`` the version being installed) or ``"crash"``
+        (``exception=``); each may carry a short ``fingerprint=`` of your own. Sent with
+        the next check or ``send_failure_reports()``. Never raises; False when not queued
+        (opted out, the queue is full, the server collects none, or a bad argument)."""
+        if not self.failure_reports:
+            return False
+        try:
+            return _failures.queue(self._state, _failures.make_report(kind, **details))
+        except (ValueError, TypeError, OSError):
+            log.warning("failure report not queued", exc_info=True)
+            return False
+
+    def report_crash(self, exc: BaseException, fingerprint: str | None = None) -> bool:
+        """A crash: the exception's class name and your fingerprint (never its message or
+        stack, which may name the user's files)."""
+        return self.report_failure("crash", exception=exc, fingerprint=fingerprint)
+
+    def send_failure_reports(self) -> int:
+        """Sends the queued reports now; returns how many the server accepted. Never
+        raises: what could not be sent stays queued for the next time."""
+        if not self.failure_reports:
+            return 0
+        try:
+            return _failures.send(self._transport, self._state, server=self.server,
+                                  product=self.product, version=self.version,
+                                  platform=self.platform, channel=self.channel,
+                                  install_id=self._state.install_id()
+                                  or self._session_install_id, seconds=self.deadline)
+        except Exception:
+            log.info("failure reports not sent; kept for the next time", exc_info=True)
+            return 0
+
     # -- downloading ------------------------------------------------------------------
 
     def download(self, update: Update, dest_dir: str | os.PathLike[str],
                  progress: Callable[[int, int], object] | None = None, *,
-                 deadline: float | None = None) -> Path:
+                 deadline: float | None = None,
+                 installed_file: str | os.PathLike[str] | None = None) -> Path:
         """Streams the update into dest_dir and returns the verified file. Resumes a
         partial ``.part`` file left by an earlier attempt; on any mismatch raises and
         leaves nothing behind. ``progress(done_bytes, total_bytes)`` is called per chunk.
-        ``deadline`` (seconds) defaults to what 64 KiB/s needs for the size, at least 5 min."""
+        ``deadline`` (seconds) defaults to what 64 KiB/s needs for the size, at least 5 min.
+
+        ``installed_file``: the file this version was installed from (as downloaded).
+        When the server offers a delta from it, only the delta is fetched (resumable too)
+        and the new file rebuilt from it, then verified exactly like a full download
+        (size, SHA-256, signature); on any failure the full file is downloaded instead."""
         if update.size <= 0:
             raise IntegrityError(f"the server offers an empty file for {update.version} "
                                  "(0 bytes); refused")
@@ -275,28 +327,70 @@ class UpdateClient:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"update-{update.version}"
         dest = dest_dir / name
         part = dest_dir / (name + ".part")
+        patch = dest_dir / (name + ".delta.part")
         seconds = deadline if deadline is not None else max(
             DOWNLOAD_MIN_SECONDS, update.size / DOWNLOAD_MIN_RATE)
         try:
             dest_dir.mkdir(parents=True, exist_ok=True)
-            self._fetch(update, part, progress, seconds)
+            if installed_file is not None and self._from_delta(
+                    update, Path(installed_file), patch, dest, progress, seconds):
+                return dest
+            self._fetch(update.download_url, update.size, part, progress, seconds)
             self._verify(update, part)
             os.replace(part, dest)
-        except UpdateCheckError:
+            patch.unlink(missing_ok=True)
+        except UpdateCheckError as exc:
             with contextlib.suppress(OSError):
                 part.unlink()
+            self.report_failure("update_failure", version=update.version, step=(
+                "verify" if isinstance(exc, IntegrityError | SignatureError) else "download"))
             raise
         except OSError as exc:
+            self.report_failure("update_failure", version=update.version, step="download")
             raise DownloadError(f"cannot write the download: {exc}") from None
         return dest
 
-    def _fetch(self, update: Update, part: Path,
+    def _from_delta(self, update: Update, installed: Path, patch: Path, dest: Path,
+                    progress: Callable[[int, int], object] | None, seconds: float) -> bool:
+        """Rebuilds the update at ``dest`` from the installed file and the offered delta;
+        False (and the caller downloads the full file) on any failure. An interrupted delta
+        download keeps its ``.delta.part`` for the next attempt to resume."""
+        delta = update.delta
+        if delta is None or not _delta.can_apply(delta.algorithm):
+            return False
+        rebuilt = dest.with_name(dest.name + ".rebuilt")
+        try:
+            if not installed.is_file() or _delta.file_sha256(installed) != delta.from_sha256:
+                log.info("the installed file is not the delta's base; downloading %s in full",
+                         update.version)
+                patch.unlink(missing_ok=True)
+                return False
+            self._fetch(delta.url, delta.size, patch, progress, seconds)
+            if patch.stat().st_size != delta.size or _delta.file_sha256(patch) != delta.sha256:
+                raise IntegrityError("the downloaded delta does not match its SHA-256")
+            _delta.apply_patch(installed, patch, rebuilt, update.size)
+            self._verify(update, rebuilt)
+            os.replace(rebuilt, dest)
+        except NetworkError as exc:
+            log.info("delta download interrupted (%s); downloading the full file", exc)
+            return False
+        except (UpdateCheckError, _delta.PatchError, OSError) as exc:
+            log.warning("delta for %s not usable (%s); downloading the full file",
+                        update.version, exc)
+            patch.unlink(missing_ok=True)
+            return False
+        finally:
+            rebuilt.unlink(missing_ok=True)
+        patch.unlink(missing_ok=True)
+        return True
+
+    def _fetch(self, url: str, size: int, part: Path,
                progress: Callable[[int, int], object] | None, seconds: float) -> None:
         have = part.stat().st_size if part.exists() else 0
-        if have > update.size:
+        if have > size:
             part.unlink()
             have = 0
-        if have == update.size:
+        if have == size:
             return
         headers = {"Range": f"bytes={have}-"} if have else {}
         out: list[IO[bytes]] = []
@@ -313,20 +407,19 @@ class UpdateClient:
 
         def on_chunk(chunk: bytes) -> None:
             done[0] += len(chunk)
-            if done[0] > update.size:
+            if done[0] > size:
                 raise IntegrityError(f"the download is larger than the advertised "
-                                     f"{update.size} bytes")
+                                     f"{size} bytes")
             try:
                 out[0].write(chunk)
             except OSError as exc:
                 raise DownloadError(f"cannot write the download: {exc}") from None
             if progress is not None:
-                progress(done[0], update.size)
+                progress(done[0], size)
 
         # A NetworkError keeps the .part file: the next attempt resumes from it.
         try:
-            self._transport.stream(update.download_url, headers, seconds, on_response,
-                                   on_chunk)
+            self._transport.stream(url, headers, seconds, on_response, on_chunk)
         finally:
             for fh in out:
                 fh.close()

@@ -27,6 +27,19 @@ class Installed:
 
 
 @dataclass(frozen=True)
+class Delta:
+    """A patch from the installed version's file to the offered one (see
+    ``UpdateClient.download(installed_file=...)``)."""
+
+    from_version: str
+    url: str
+    size: int
+    sha256: str
+    from_sha256: str
+    algorithm: str
+
+
+@dataclass(frozen=True)
 class Update:
     version: str
     channel: str
@@ -42,6 +55,8 @@ class Update:
     # SHA-256 (the exact signed bytes travel beside it), when the vendor signs manifests.
     manifest: str | None = None
     manifest_signature: str | None = None
+    # A binary delta from the installed version, when the server built one.
+    delta: Delta | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +166,26 @@ def parse_update(data: Any) -> Update | None:
         download_url=_text(download, "url"), size=_count(download, "size"),
         sha256=sha256, signature=_text(download, "signature", None),
         manifest=_text(download, "manifest", None),
-        manifest_signature=_text(download, "manifest_signature", None))
+        manifest_signature=_text(download, "manifest_signature", None),
+        delta=parse_delta(data.get("delta")))
+
+
+def parse_delta(data: Any) -> Delta | None:
+    """An offered delta, or None when there is none or it is malformed: the full file is
+    always there, so a bad delta entry never makes the whole answer unusable."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        delta = Delta(from_version=_text(data, "from"), url=_text(data, "url"),
+                      size=_count(data, "size"), sha256=_text(data, "sha256").lower(),
+                      from_sha256=_text(data, "from_sha256").lower(),
+                      algorithm=_text(data, "algorithm"))
+    except ServerError:
+        return None
+    hex64 = re.compile(r"[0-9a-f]{64}")
+    if not (hex64.fullmatch(delta.sha256) and hex64.fullmatch(delta.from_sha256)):
+        return None
+    return delta
 
 
 def parse_notice(data: Any) -> Notice:

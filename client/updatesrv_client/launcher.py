@@ -208,9 +208,12 @@ def run_guarded(command: Sequence[str], *, server: str, product: str, version: s
                 server_keys: Sequence[str] | None = None,
                 crash_window: float = DEFAULT_CRASH_WINDOW, timeout: float = 5.0,
                 ui: str = "auto", client: UpdateClient | None = None,
-                out: TextIO | None = None) -> int:
+                out: TextIO | None = None, failure_reports: bool = True) -> int:
     """Runs ``command`` (the app) guarded, as described in the module docstring, and
     returns the app's exit code (127 when it cannot be found, 126 when it cannot run).
+    A failed start is also reported to the vendor (exit code or signal and the seconds
+    after starting; only when the vendor collects reports), unless ``failure_reports``
+    is False.
 
     ``ui`` is "auto" (dialogs when a display is available), "tk" or "terminal"; messages
     for the terminal go to ``out`` (stderr: the app's own output stays clean)."""
@@ -222,7 +225,8 @@ def run_guarded(command: Sequence[str], *, server: str, product: str, version: s
     client = client or UpdateClient(server, product, version, channel=channel,
                                     platform=platform, state_dir=state,
                                     server_keys=server_keys,
-                                    timeout=(min(timeout, 5.0), timeout), deadline=timeout)
+                                    timeout=(min(timeout, 5.0), timeout), deadline=timeout,
+                                    failure_reports=failure_reports)
     guard = _Guard(client, ui, out or sys.stderr, state / "downloads")
     go_on = guard.before_start()
     # Free the dialogs' Tcl interpreter now, on its own thread: collected later on another
@@ -235,17 +239,22 @@ def run_guarded(command: Sequence[str], *, server: str, product: str, version: s
         process = subprocess.Popen(list(command))
     except OSError as exc:
         code = 127 if isinstance(exc, FileNotFoundError) else 126
+        client.report_failure("start_failure", exit_code=code, seconds_after_start=0.0)
         guard.after_failure(f"{product} could not be started: {exc.strerror or exc}.")
         gc.collect()
         return code
     while True:
         try:
-            code = _exit_code(process.wait())
+            returncode = process.wait()
+            code = _exit_code(returncode)
             break
         except KeyboardInterrupt:
             continue  # Ctrl+C reaches the app too; wait for it to exit
     elapsed = time.monotonic() - started
     if code != 0 and elapsed < crash_window:
+        # Queued, then sent by the fresh check after_failure makes (or the next one).
+        client.report_failure("start_failure", seconds_after_start=elapsed, **(
+            {"signal": -returncode} if returncode < 0 else {"exit_code": code}))
         when = "right after starting" if elapsed < 2 else f"{elapsed:.0f} seconds after starting"
         guard.after_failure(f"{product} stopped unexpectedly (exit code {code}) {when}.")
         gc.collect()

@@ -52,8 +52,16 @@ def _seed(app: Flask, client: Any, token: str) -> dict[str, str]:
          message=notes)
     call("POST", "/api/v1/products/ledgerly/notices", title=LONG[:119] + "D",
          severity="minor", affected="1.0.0", draft=True)
+    # A failure group with the longest fingerprint and exception type the API takes.
+    call("PATCH", "/api/v1/products/ledgerly", failure_reports=True)
+    sent = client.post("/api/v1/products/ledgerly/reports", json={
+        "install_id": "layout", "version": "2.0.0", "platform": "windows-x86_64",
+        "reports": [{"kind": "crash", "fingerprint": "F" * 64,
+                     "exception_type": "E" * 80}]})
+    assert sent.status_code == 202, sent.json
+    group = call("GET", "/api/v1/products/ledgerly/reports")["items"][0]
     return {"vendor": "acme", "product": "ledgerly", "version": "1.0.0",
-            "notice_id": notice["id"]}
+            "notice_id": notice["id"], "group_id": str(group["id"])}
 
 
 def _pages(app: Flask, values: dict[str, str]) -> list[str]:

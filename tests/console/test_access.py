@@ -33,7 +33,12 @@ def world(csrf_off, app, api, product):
     notice = file_notice(api)
     key = base64.b64encode(Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
-    api.patch("/api/v1/products/ledgerly", json={"signing_keys": [key]})
+    api.patch("/api/v1/products/ledgerly", json={"signing_keys": [key],
+                                                 "failure_reports": True})
+    api.client.post("/api/v1/products/ledgerly/reports", json={
+        "install_id": "i1", "version": "1.0", "platform": "windows-x86_64",
+        "reports": [{"kind": "start_failure", "exit_code": 3}]})
+    group_id = api.get("/api/v1/products/ledgerly/reports").json["items"][0]["id"]
     make_vendor(app, "globex", email="boss@globex.example")
     add_user(app, "viewer@acme.example", "acme", "viewer")
     with app.app_context():
@@ -46,7 +51,7 @@ def world(csrf_off, app, api, product):
             "membership_id": db.session.scalar(sa.select(Membership.id).where(
                 Membership.vendor_id == 1)),
             "key_id": db.session.scalar(sa.select(SigningKey.id)),
-            "webhook_id": "whk_0000000000000000", "delivery_id": 1,
+            "webhook_id": "whk_0000000000000000", "delivery_id": 1, "group_id": group_id,
         }
     return values
 

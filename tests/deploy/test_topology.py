@@ -68,6 +68,33 @@ def test_downloads_are_sent_by_nginx_with_range_and_validators(app, api, product
     assert get(url, {"If-None-Match": etag})[0] == 304
     # The internal location itself is not reachable from outside.
     assert get(topology.url + "/_updatesrv_artifacts/" + "x")[0] == 404
+    # Several ranges (electron-updater's differential download): multipart/byteranges.
+    status, headers, body = get(url, {"Range": "bytes=0-9,5000-5099"})
+    assert status == 206 and headers["Content-Type"].startswith("multipart/byteranges")
+    assert payload[0:10] in body and payload[5000:5100] in body
+    assert f"Content-Range: bytes 5000-5099/{len(payload)}".encode() in body
+
+
+def test_deltas_are_sent_by_nginx_and_resume(app, api, product, topology):
+    from updatesrv.scheduling.runner import build_deltas
+
+    from ..deltas.helpers import build_bytes, publish_uploaded
+
+    old, new = build_bytes(0), build_bytes(1)
+    publish_uploaded(api, "ledgerly", "1.0", old, platform="linux-x86_64")
+    publish_uploaded(api, "ledgerly", "1.1", new, platform="linux-x86_64")
+    assert build_deltas(app)["deltas_built"] == 1
+    _, _, answer = get(topology.url + "/api/v1/products/ledgerly/check?version=1.0"
+                       "&platform=linux-x86_64")
+    import json
+
+    delta = json.loads(answer)["update"]["delta"]
+    url = topology.url + "/" + delta["url"].split("/", 3)[3]
+    status, headers, body = get(url)
+    assert status == 200 and headers["Server"].startswith("nginx")
+    assert hashlib.sha256(body).hexdigest() == delta["sha256"] and len(body) == delta["size"]
+    status, _, tail = get(url, {"Range": "bytes=100-"})
+    assert status == 206 and tail == body[100:]
 
 
 def test_a_web_process_killed_mid_traffic_fails_no_check(app, api, product, topology):

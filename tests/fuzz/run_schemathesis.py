@@ -53,7 +53,8 @@ def seeded_app(tmp: Path):  # type: ignore[no-untyped-def]
            "sha256": "a" * 64}
     notice_id = ""
     for path, body in [
-        ("/api/v1/products", {"slug": "ledgerly", "name": "Ledgerly"}),
+        ("/api/v1/products", {"slug": "ledgerly", "name": "Ledgerly",
+                               "failure_reports": True}),
         ("/api/v1/products/ledgerly/releases", {"version": "1.0", "artifacts": [art]}),
         ("/api/v1/products/ledgerly/releases", {"version": "2.0", "draft": True}),
         ("/api/v1/products/ledgerly/notices", {"title": "Crash", "severity": "major",

@@ -9,17 +9,15 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.reach_helpers import tick
+from tests.reach_helpers import race_schedulers, tick
 from updatesrv.db import db, utcnow, write_intent
 from updatesrv.outbox.models import OutboxMessage
 from updatesrv.outbox.services import delivery_counts, enqueue_mail
-from updatesrv.scheduling.runner import run_once
 
 
 def _queue(app, n: int, product_id=None) -> None:
@@ -49,22 +47,7 @@ def test_queued_mail_is_sent_once_with_text_and_html(app, mailbox):
 
 def test_two_schedulers_racing_send_each_mail_once(app, mailbox):
     _queue(app, 40)
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def scheduler() -> None:
-        try:
-            barrier.wait()
-            run_once(app, housekeeping=False)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    race_schedulers(app)
     mails = mailbox.wait_for(40)
     assert sorted(Counter(m["To"] for m in mails).values()) == [1] * 40
     assert _statuses(app) == Counter({"sent": 40})

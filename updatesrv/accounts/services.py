@@ -19,7 +19,7 @@ from ..versions import parse_slug
 from .errors import InvalidInput, NotFound, RoleTooLow, UserExists, VendorExists
 from .models import ROLES, ConsoleSession, Membership, User, Vendor, role_allows
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 MIN_PASSWORD_LENGTH = 10
 
 

@@ -26,8 +26,8 @@ from .helpers import encode_json
 if TYPE_CHECKING:
     from .. import Runtime
 
-INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-SHOWN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}:[0-9]{1,9}$")
+INSTALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
+SHOWN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}:[0-9]{1,9}\Z")
 MAX_SHOWN = 50
 # A cached signed statement is re-dated at least this often (and after a tenth of its TTL).
 RESIGN_AFTER = dt.timedelta(hours=1)

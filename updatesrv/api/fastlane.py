@@ -15,6 +15,7 @@ errors look exactly as everywhere else in the API."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -23,8 +24,10 @@ from urllib.parse import parse_qsl
 from flask import Flask
 from werkzeug.wsgi import get_host
 
+from ..reports.batch import MAX_BODY_BYTES
 from .check import answer_check
 from .helpers import compose_base_url
+from .reports import answer_reports
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -33,7 +36,9 @@ if TYPE_CHECKING:
 
 # Product slugs are lowercase letters, digits and dashes; anything else goes to Flask.
 CHECK_PATH = re.compile(r"/api/v1/products/([a-z0-9][a-z0-9-]{0,79})/check")
-STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}
+# Failure reports take the same lane (POST, a small JSON body): counted like checks.
+REPORTS_PATH = re.compile(r"/api/v1/products/([a-z0-9][a-z0-9-]{0,79})/reports")
+STATUS_LINES = {200: "200 OK", 202: "202 ACCEPTED", 304: "304 NOT MODIFIED"}
 
 
 def query_args(environ: WSGIEnvironment) -> dict[str, str]:
@@ -53,9 +58,12 @@ class CheckFastLane:
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
         match = (CHECK_PATH.fullmatch(environ.get("PATH_INFO", ""))
-                 if environ.get("REQUEST_METHOD") == "GET" else None)
+                 if method == "GET" else None)
         if match is None:
+            if method == "POST" and REPORTS_PATH.fullmatch(environ.get("PATH_INFO", "")):
+                return self._reports(environ, start_response)
             return self.next_app(environ, start_response)
         try:
             status, headers, body = self._answer(match[1], environ)
@@ -63,6 +71,28 @@ class CheckFastLane:
             return self.next_app(environ, start_response)
         start_response(STATUS_LINES[status], headers)
         return [body]
+
+    def _reports(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:  # chunked, missing or too large: Flask says so
+            return self.next_app(environ, start_response)
+        body = environ["wsgi.input"].read(length)
+        try:
+            get_host(environ, self.app.config["TRUSTED_HOSTS"])
+            match = REPORTS_PATH.fullmatch(environ["PATH_INFO"])
+            assert match is not None
+            reply = answer_reports(self.app.extensions["updatesrv"], self.app.config,
+                                   match[1], body, environ.get("CONTENT_TYPE"))
+        except Exception:  # the Flask route answers it (problem+json), from the same bytes
+            environ["wsgi.input"] = io.BytesIO(body)
+            return self.next_app(environ, start_response)
+        start_response(STATUS_LINES[reply.status],
+                       [*reply.headers, ("Content-Length", str(len(reply.body)))])
+        return [reply.body]
 
     def _answer(self, product: str, environ: WSGIEnvironment,
                 ) -> tuple[int, list[tuple[str, str]], bytes]:

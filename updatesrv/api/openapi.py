@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from ..paging import MAX_OFFSET
+from ..releases.artifact_meta import KINDS
 from .helpers import base_url, json_response
 from .openapi_common import (
     CHANNEL,
@@ -26,6 +27,7 @@ from .openapi_common import (
     ref,
 )
 from .openapi_reach import reach_paths
+from .openapi_reports import reports_paths
 from .openapi_schemas import SCHEMAS, SIGNED
 
 bp = Blueprint("api_openapi", __name__, url_prefix="/api/v1")
@@ -130,7 +132,7 @@ def _paths() -> dict[str, Any]:
                                                          "application/octet-stream"},
                                             "signature": {"type": "string"},
                                             "manifest_signature": {"type": "string"},
-                                            "kind": {"enum": ["full", "delta", "installer"]},
+                                            "kind": {"enum": list(KINDS)},
                                             "minisign_signature": {"type": "string"}}}},
                          "application/json": {"schema": ref("Artifact")}}},
                      "responses": {"201": json_body(ref("Artifact"), "Created"),
@@ -151,7 +153,7 @@ def _paths() -> dict[str, Any]:
                                         "size": {"type": "integer", "minimum": 1},
                                         "sha256": {"type": "string",
                                                    "pattern": "^[0-9a-fA-F]{64}$"},
-                                        "kind": {"enum": ["full", "delta", "installer"]},
+                                        "kind": {"enum": list(KINDS)},
                                         "signature": {"type": "string"},
                                         "manifest_signature": {"type": "string"},
                                         "minisign_signature": {"type": "string"}}}}}},
@@ -275,7 +277,7 @@ def document(server_url: str) -> dict[str, Any]:
                                 "problem type token-expired. Errors are RFC 9457 "
                                 "application/problem+json."},
         "servers": [{"url": server_url}],
-        "paths": {**_paths(), **reach_paths()},
+        "paths": {**_paths(), **reach_paths(), **reports_paths()},
         "components": {"schemas": SCHEMAS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

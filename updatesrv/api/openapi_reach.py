@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..webhooks.models import EVENTS
 from .openapi_common import NOTICE_ID, PROBLEM, PRODUCT, SECURE
 from .openapi_common import json_body as _json
 
@@ -74,9 +75,8 @@ def reach_paths() -> dict[str, Any]:
             "post": {"summary": "Register a webhook (owner token); the secret is shown once",
                      "operationId": "createWebhook", "security": SECURE,
                      "requestBody": _body({"url": STR, "events": {
-                         "type": "array", "items": {"type": "string", "enum": [
-                             "notice.published", "notice.updated", "notice.fixed",
-                             "release.published", "release.yanked"]}}}, ["url"]),
+                         "type": "array", "items": {"type": "string",
+                                                   "enum": list(EVENTS)}}}, ["url"]),
                      "responses": {"201": _json(OBJ, "Created"), **ERRORS}},
             "get": {"summary": "The product's webhooks (without secrets)",
                     "operationId": "listWebhooks", "security": SECURE,

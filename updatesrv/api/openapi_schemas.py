@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..releases.artifact_meta import KINDS
 from .openapi_common import PERCENT, PLATFORM_TEXT, RAMP, SLUG_TEXT, VERSION_TEXT, ref
 
 TEXT = {"type": "string", "maxLength": 50_000}
@@ -53,7 +54,22 @@ SCHEMAS: dict[str, Any] = {
                               "notes_url": {"type": "string", "format": "uri"},
                               "locale": {"type": "string",
                                          "description": "the language of notes"},
-                              "download": ref("Download")}},
+                              "download": ref("Download"),
+                              "delta": ref("Delta")}},
+    "Delta": {
+        "type": "object",
+        "description": "A binary patch from the installed version's file to the offered "
+                       "one (docs/vendor/deltas.md); the rebuilt file must match download's "
+                       "sha256 and signatures, else the client downloads the full file",
+        "required": ["from", "url", "size", "sha256", "from_sha256", "algorithm"],
+        "properties": {"from": {"type": "string"},
+                       "url": {"type": "string", "format": "uri"},
+                       "size": {"type": "integer", "minimum": 0},
+                       "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "from_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                       "algorithm": {"type": "string",
+                                     "description": "zstd-patch-from: a zstd frame whose "
+                                                    "prefix is the installed file"}}},
     "DeliveredNotice": {
         "type": "object",
         "required": ["id", "revision", "title", "summary", "severity", "status", "platforms",
@@ -99,7 +115,7 @@ SCHEMAS: dict[str, Any] = {
                                 "manifest_signature": {"type": ["string", "null"],
                                                        "description": "base64 Ed25519 over "
                                                        "the release manifest"},
-                                "kind": {"enum": ["full", "delta", "installer"]},
+                                "kind": {"enum": list(KINDS)},
                                 "sha512": {"type": ["string", "null"]},
                                 "sha1": {"type": ["string", "null"]},
                                 "minisign_signature": {"type": ["string", "null"]},
@@ -172,7 +188,18 @@ SCHEMAS: dict[str, Any] = {
                                                    "items": {"type": "string",
                                                              "maxLength": 35},
                                                    "description": "other locales the "
-                                                   "vendor translates notices into"}}},
+                                                   "vendor translates notices into"},
+                               "failure_reports": {"type": "boolean",
+                                                   "description": "collect failure reports"},
+                               "failure_alarm": {
+                                   "type": "object", "additionalProperties": False,
+                                   "description": "alarm thresholds within an hour",
+                                   "properties": {
+                                       "installs": {"type": "integer", "minimum": 1,
+                                                    "maximum": 1_000_000},
+                                       "percent": {"type": "number",
+                                                   "exclusiveMinimum": 0,
+                                                   "maximum": 100}}}}},
     "NoticeWrite": {
         "type": "object", "additionalProperties": False,
         "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 120},

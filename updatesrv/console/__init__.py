@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     reach,
     recovery,
     releases,
+    reports,
     settings,
     twofactor,
 )
@@ -28,6 +29,6 @@ def register_console(app: Flask) -> None:
     csrf = CSRFProtect(app)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
     for name in ("api_public", "api_vendor", "api_openapi", "api_reach_public", "api_webhooks",
-                 "api_reach_vendor",
+                 "api_reach_vendor", "api_reports",
                  "reach_links"):
         csrf.exempt(app.blueprints[name])

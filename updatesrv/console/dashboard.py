@@ -34,6 +34,7 @@ from .auth import (
     vendor_access,
 )
 from .common import View, bp, form_status
+from .reports import failure_alarms
 
 
 @bp.route("/<vendor>/", methods=["GET", "POST"])
@@ -121,7 +122,8 @@ def dashboard(vendor: str, product: str) -> View:
                            latest=latest, drafts=drafts, by_severity=by_severity,
                            open_notices=open_notices, chart=_installs_chart(counts),
                            total_installs=sum(counts.values()),
-                           unknown_platforms=rejected_platforms(db.session, prod.id, since))
+                           unknown_platforms=rejected_platforms(db.session, prod.id, since),
+                           alarms=failure_alarms(prod))
 
 
 @bp.post("/<vendor>/p/<product>/channels/<channel>/stop")

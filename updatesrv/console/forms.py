@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    FloatField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -44,7 +45,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 def show_error(form: FlaskForm, exc: UpdatesrvError) -> None:
     """Puts a service error next to its field (or at the top of the form)."""
-    aliases = {"new_password": "new_password", "signing_keys": "public_key"}
+    aliases = {"new_password": "new_password", "signing_keys": "public_key",
+               "failure_alarm": "failure_alarm_percent"}
     name = aliases.get(exc.field or "", exc.field)
     field = getattr(form, name, None) if name else None
     if field is not None and hasattr(field, "errors"):
@@ -158,6 +160,13 @@ class SettingsForm(EditForm):
                                             validators=[Optional(), TextLimit(64)])
     notice_prefix = StringField("Notice id prefix", validators=[DataRequired(), TextLimit(12)])
     platforms = TextAreaField("Platforms", validators=[Optional(), TextLimit(10_000)])
+    failure_reports = BooleanField("Collect failure reports from installs")
+    failure_alarm_installs = IntegerField(
+        "Alarm when at least this many installs fail within an hour",
+        validators=[DataRequired(), NumberRange(min=1, max=1_000_000)])
+    failure_alarm_percent = FloatField(
+        "… and at least this percentage of the active installs of that version and platform",
+        validators=[DataRequired(), NumberRange(min=0.01, max=100)])
 
 
 def platforms_text(declared: list[dict[str, str | None]]) -> str:

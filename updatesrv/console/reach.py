@@ -12,17 +12,18 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from .. import runtime
-from ..db import db
+from ..db import db, utcnow
 from ..errors import UpdatesrvError
 from ..feedback.services import counts as feedback_counts
 from ..feedback.services import list_messages
 from ..notices.models import Notice
 from ..notices.services import list_notices
-from ..outbox.services import delivery_counts
+from ..outbox.services import delivery_counts, recent_failures
 from ..products.models import Product
 from ..reach.services import notice_reach
 from ..subscriptions.services import export_csv, list_subscriptions, subscriber_counts
 from ..textinput import TextLimit
+from ..webhooks import circuit
 from ..webhooks import services as webhooks
 from ..webhooks.models import EVENTS
 from . import forms
@@ -40,17 +41,20 @@ def _page(vendor: str, product: str, form: WebhookForm | None = None,
           secret: tuple[str, str] | None = None) -> tuple[str, int]:
     access, prod = product_access(vendor, product)
     notices = list_notices(db.session, prod)
+    hooks = webhooks.list_webhooks(db.session, prod)
     status = 400 if form is not None and form.errors else 200
     return render_template(
         "console/reach.html", access=access, product=prod,
         subscribers=subscriber_counts(db.session, prod.id),
         mail=delivery_counts(db.session, prod.id, channel="mail"),
+        mail_failures=recent_failures(db.session, prod.id, "mail"),
         hooks_counts=delivery_counts(db.session, prod.id, channel="webhook"),
         mail_on=bool(current_app.config.get("MAIL_URL")),
         addresses=list_subscriptions(db.session, prod.id) if access.can("owner") else None,
         notices=notices, feedback=feedback_counts(db.session, [n.id for n in notices]),
         messages=list_messages(db.session, prod.id),
-        webhooks=webhooks.list_webhooks(db.session, prod),
+        webhooks=hooks,
+        circuits={w.id: circuit.state(w, utcnow()) for w in hooks},
         deliveries=webhooks.delivery_log(db.session, prod, 50),
         form=form or WebhookForm(formdata=None), secret=secret,
         action=forms.ActionForm()), status

@@ -44,12 +44,16 @@ def settings(vendor: str, product: str) -> View:
                     "support_email": form.support_email.data or None,
                     "minimum_supported_version": form.minimum_supported_version.data or None,
                     "notice_prefix": (form.notice_prefix.data or "").strip(),
-                    "platforms": forms.parse_platforms_text(form.platforms.data or "")},
+                    "platforms": forms.parse_platforms_text(form.platforms.data or ""),
+                    "failure_reports": bool(form.failure_reports.data),
+                    "failure_alarm": {"installs": form.failure_alarm_installs.data,
+                                      "percent": form.failure_alarm_percent.data}},
                 if_match=form.loaded_version()),
                 "Settings saved.", url_for("console.settings", vendor=vendor, product=product),
                 saved=lambda: ({name: getattr(prod, name) for name in (
                     "name", "support_url", "support_email", "minimum_supported_version",
-                    "notice_prefix")}, prod.row_version))
+                    "notice_prefix", "failure_reports", "failure_alarm_installs",
+                    "failure_alarm_percent")}, prod.row_version))
             if done is not None:
                 return done
     return _settings_page(access, prod, form, key_form)

@@ -73,6 +73,7 @@ def render(decision: Decision, catalog: Catalog, base: str, client_side_rollout:
         f"  - url: {_quote(url)}",
         f"    sha512: {_quote(sha512)}",
         f"    size: {artifact.size}",
+        *([f"    blockMapSize: {artifact.blockmap_size}"] if artifact.blockmap_size else []),
         f"path: {_quote(url)}",
         f"sha512: {_quote(sha512)}",
         f"releaseDate: {_quote(rfc3339(release.published_at) or '')}",

@@ -79,6 +79,10 @@ class SmtpSender:
         if refused:
             raise DeliveryFailed(f"recipient refused: {refused}", permanent=True)
 
+    def reset(self) -> None:
+        """Drops the connection; the next send opens a new one."""
+        self._reset()
+
     def _reset(self) -> None:
         if self._smtp is not None:
             try:

@@ -37,8 +37,10 @@ MAX_TITLE = 120
 MAX_SUMMARY = 2000
 
 
-def _text(data: dict[str, Any], name: str, limit: int, required: bool = False) -> str:
-    return check_text(data.get(name, ""), name, limit, required=required)
+def _text(data: dict[str, Any], name: str, limit: int, required: bool = False,
+          single_line: bool = False) -> str:
+    return check_text(data.get(name, ""), name, limit, required=required,
+                      single_line=single_line)
 
 
 def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
@@ -78,7 +80,7 @@ def parse_fields(product: Product, data: dict[str, Any], session: Session | None
     With a session, platforms are checked against the product's registry."""
     out: dict[str, Any] = {}
     if "title" in data:
-        out["title"] = _text(data, "title", MAX_TITLE, required=True)
+        out["title"] = _text(data, "title", MAX_TITLE, required=True, single_line=True)
     if "summary" in data:
         out["summary"] = _text(data, "summary", MAX_SUMMARY)
     for name in ("details", "workaround"):
@@ -284,24 +286,16 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
 def halt_rollouts(session: Session, notice: Notice) -> list[str]:
     """Auto-halt: a critical notice that affects a release still rolling out pauses that
     rollout at once; the dashboard says why and the audit log says it was the system."""
-    from ..releases.models import Release
+    from ..rollouts.services import auto_pause, rolling_out
 
     halted = []
-    for release in session.scalars(sa.select(Release).where(
-            Release.product_id == notice.product_id, Release.rollout_percent < 100,
-            Release.paused.is_(False), Release.draft.is_(False), Release.yanked.is_(False))):
+    for release in rolling_out(session, notice.product_id):
         if not rules.notice_applies_to_release(
                 notice.affected, notice.channels, notice.platforms, Version(release.version),
                 release.channel, (a.platform for a in release.artifacts)):
             continue
-        release.paused = True
-        release.paused_reason = (f"Paused automatically: critical notice {notice.public_id} "
-                                 f"(“{notice.title}”) affects {release.version}.")
-        audit.record(session, vendor_id=notice.product.vendor_id, actor="system",
-                     action="release.auto_pause", object_type="release",
-                     object_key=f"{notice.product.slug}/{release.version}",
-                     before={"paused": False},
-                     after={"paused": True, "reason": release.paused_reason})
+        auto_pause(session, release, f"Paused automatically: critical notice "
+                   f"{notice.public_id} (“{notice.title}”) affects {release.version}.")
         halted.append(release.version)
     if halted:
         bump_catalog(session, notice.product_id)

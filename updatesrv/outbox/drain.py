@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import write_intent
@@ -45,7 +49,24 @@ class DrainSettings:
     allow_private_webhooks: bool = False
     max_attempts: int = 10
     batch_size: int = 100
+    # The whole-request deadline of one webhook delivery (connect, send, answer).
     webhook_timeout: float = 10.0
+    # Endpoints served at once (one delivery at a time per endpoint), and the failures
+    # in a row after which an endpoint's deliveries pause (the circuit breaker).
+    webhook_workers: int = 4
+    breaker_threshold: int = 5
+
+
+class Clock:
+    """The tick's time, moving on with the real clock while the tick works, so a long
+    drain neither claims with a lease that has already run out nor misses what fell due."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.start = start
+        self.started = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=time.monotonic() - self.started)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -75,19 +96,29 @@ def expand_events(session_factory: Callable[[], Session], now: dt.datetime,
                 continue
             event = session.get(OutboxEvent, event_id)
             assert event is not None
-            add_messages(session, [*mails_for_event(session, event, now, secret),
-                                   *deliveries_for_event(session, event, now)])
+            try:
+                add_messages(session, [*mails_for_event(session, event, now, secret),
+                                       *deliveries_for_event(session, event, now)])
+            except OperationalError:
+                raise
+            except Exception:
+                # One event that cannot be expanded stays unexpanded (retried next tick,
+                # logged) while every other event and message goes on.
+                session.rollback()
+                log.exception("outbox event #%d could not be expanded", event_id)
+                continue
             session.commit()
             expanded += 1
     return expanded
 
 
-def _claim(session_factory: Callable[[], Session], now: dt.datetime, channels: list[str],
-           limit: int) -> tuple[str, list[int]]:
+def claim(session_factory: Callable[[], Session], now: dt.datetime, channels: list[str],
+          limit: int, *also: sa.ColumnElement[bool]) -> tuple[str, list[int]]:
+    """Claims up to ``limit`` due rows (``also``: further conditions) for one lease."""
     token = uuid.uuid4().hex
-    due = sa.or_(
+    due = sa.and_(sa.or_(
         sa.and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now))
+        sa.and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)), *also)
     with session_factory() as session, write_intent():
         candidates = (sa.select(OutboxMessage.id)
                       .where(due, OutboxMessage.channel.in_(channels))
@@ -103,7 +134,7 @@ def _claim(session_factory: Callable[[], Session], now: dt.datetime, channels: l
     return token, list(ids)
 
 
-def _finish(session_factory: Callable[[], Session], message_id: int, token: str,
+def finish(session_factory: Callable[[], Session], message_id: int, token: str,
             **values: Any) -> None:
     with session_factory() as session, write_intent():
         session.execute(sa.update(OutboxMessage)
@@ -134,61 +165,122 @@ def build_mail(message_id: int, dedupe_key: str, payload: dict[str, Any], sender
     return mail
 
 
-def deliver_due(session_factory: Callable[[], Session], now: dt.datetime,
-                settings: DrainSettings) -> dict[str, int]:
-    """Sends due messages until none are left; returns counts of sent and failed."""
-    from ..subscriptions.fanout import still_wanted
+class Unbuildable(DeliveryFailed):
+    """The message itself is broken (a header that cannot be written, a payload missing a
+    field): it can never be sent, so it fails at once, and nothing else waits for it."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(f"this message cannot be built, so it was not sent "
+                         f"({type(exc).__name__}: {exc})", permanent=True)
+
+
+def _attempt(session: Session, row: OutboxMessage, now: dt.datetime, settings: DrainSettings,
+             sender: SmtpSender | None) -> int | None:
+    """Sends one row; returns the webhook's HTTP status (None for mail). Raises
+    DeliveryFailed only: whatever else goes wrong with this one message is turned into a
+    failure of this message, never of the batch."""
     from ..webhooks.delivery import deliver_webhook
 
-    channels = ["webhook"] + (["mail"] if settings.mail is not None else [])
-    done = {"sent": 0, "failed": 0, "retrying": 0, "cancelled": 0}
-    sender = SmtpSender(settings.mail) if settings.mail is not None else None
+    if row.channel == "mail":
+        assert sender is not None and settings.mail is not None
+        try:
+            mail = build_mail(row.id, row.dedupe_key, row.payload, settings.mail.sender, now)
+        except Exception as exc:
+            raise Unbuildable(exc) from None
+        try:
+            sender.send(mail)
+        except DeliveryFailed:
+            raise
+        except Exception as exc:
+            sender.reset()  # the SMTP conversation may be half-way: start the next afresh
+            raise DeliveryFailed(f"sending failed unexpectedly ({type(exc).__name__}: "
+                                 f"{exc})") from None
+        return None
+    try:
+        return deliver_webhook(session, row, now, settings)
+    except DeliveryFailed:
+        raise
+    except (KeyError, TypeError, ValueError, UnicodeError) as exc:
+        raise Unbuildable(exc) from None
+    except Exception as exc:
+        raise DeliveryFailed(f"delivery failed unexpectedly ({type(exc).__name__}: "
+                             f"{exc})") from None
+
+
+def process(session_factory: Callable[[], Session], message_id: int, token: str,
+            now: dt.datetime, settings: DrainSettings, sender: SmtpSender | None) -> str:
+    """Attempts one claimed row and records the outcome on it: "sent", "retrying",
+    "failed", "cancelled", or "skipped" (no longer ours). One message's failure, whatever
+    raised it, is recorded on that message (retried with backoff, or failed for good with
+    its reason); only a lost database propagates (the lease hands the rows back)."""
+    from ..subscriptions.fanout import still_wanted
+
+    with session_factory() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None or row.claim_token != token:
+            return "skipped"
+        attempts = row.attempts + 1
+        try:
+            if row.channel == "mail" and not still_wanted(session, row):
+                finish(session_factory, message_id, token, status="cancelled")
+                return "cancelled"
+            status_code = _attempt(session, row, now, settings, sender)
+        except OperationalError:
+            raise
+        except Exception as exc:
+            failure = exc if isinstance(exc, DeliveryFailed) else Unbuildable(exc)
+            give_up = failure.permanent or attempts >= settings.max_attempts
+            finish(session_factory, message_id, token, attempts=attempts,
+                   status="failed" if give_up else "pending",
+                   next_attempt_at=now + backoff(attempts),
+                   last_error=str(failure)[:2000],
+                   response_status=getattr(failure, "status_code", None))
+            log.warning("outbox %s #%d to %s failed (attempt %d): %s",
+                        row.channel, row.id, row.recipient, attempts, failure)
+            return "failed" if give_up else "retrying"
+    finish(session_factory, message_id, token, attempts=attempts, status="sent",
+           sent_at=now, last_error="", response_status=status_code)
+    return "sent"
+
+
+def deliver_mail_due(session_factory: Callable[[], Session], now: dt.datetime,
+                     settings: DrainSettings) -> Counter[str]:
+    """Sends due mail, batch after batch, until none is left, over one SMTP connection."""
+    done: Counter[str] = Counter()
+    if settings.mail is None:
+        return done
+    clock = Clock(now)
+    sender = SmtpSender(settings.mail)
     try:
         while True:
-            token, ids = _claim(session_factory, now, channels, settings.batch_size)
-            if not ids:
-                return done
+            token, ids = claim(session_factory, clock(), ["mail"], settings.batch_size)
             for message_id in ids:
-                with session_factory() as session:
-                    row = session.get(OutboxMessage, message_id)
-                    if row is None or row.claim_token != token:
-                        continue
-                    if row.channel == "mail" and not still_wanted(session, row):
-                        _finish(session_factory, message_id, token, status="cancelled")
-                        done["cancelled"] += 1
-                        continue
-                    attempts = row.attempts + 1
-                    try:
-                        if row.channel == "mail":
-                            assert sender is not None and settings.mail is not None
-                            sender.send(build_mail(row.id, row.dedupe_key, row.payload,
-                                                   settings.mail.sender, now))
-                            status_code = None
-                        else:
-                            status_code = deliver_webhook(session, row, now, settings)
-                    except DeliveryFailed as exc:
-                        give_up = exc.permanent or attempts >= settings.max_attempts
-                        _finish(session_factory, message_id, token, attempts=attempts,
-                                status="failed" if give_up else "pending",
-                                next_attempt_at=now + backoff(attempts),
-                                last_error=str(exc)[:2000],
-                                response_status=getattr(exc, "status_code", None))
-                        done["failed" if give_up else "retrying"] += 1
-                        log.warning("outbox %s #%d to %s failed (attempt %d): %s",
-                                    row.channel, row.id, row.recipient, attempts, exc)
-                        continue
-                _finish(session_factory, message_id, token, attempts=attempts, status="sent",
-                        sent_at=now, last_error="", response_status=status_code)
-                done["sent"] += 1
+                done[process(session_factory, message_id, token, clock(), settings,
+                             sender)] += 1
             if len(ids) < settings.batch_size:
                 return done
     finally:
-        if sender is not None:
-            sender.close()
+        sender.close()
+
+
+CHANNELS = ("mail", "webhook")
 
 
 def drain(session_factory: Callable[[], Session], now: dt.datetime,
-          settings: DrainSettings) -> dict[str, int]:
+          settings: DrainSettings, channels: tuple[str, ...] = CHANNELS) -> dict[str, int]:
+    """Expands new events, then delivers what is due: mail on this thread, webhooks on
+    their own workers at the same time, so no endpoint can hold up the mail."""
+    from ..webhooks.worker import deliver_webhooks_due
+
     expanded = expand_events(session_factory, now, settings.secret)
+    done: Counter[str] = Counter()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-webhooks") as pool:
+        hooks = (pool.submit(deliver_webhooks_due, session_factory, now, settings)
+                 if "webhook" in channels else None)
+        if "mail" in channels:
+            done.update(deliver_mail_due(session_factory, now, settings))
+        if hooks is not None:
+            done.update(hooks.result())
     return {"events_expanded": expanded, **{
-        f"outbox_{k}": v for k, v in deliver_due(session_factory, now, settings).items()}}
+        f"outbox_{k}": done[k] for k in ("sent", "failed", "retrying", "cancelled")},
+        **({"outbox_paused": done["paused"]} if done["paused"] else {})}

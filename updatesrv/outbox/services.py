@@ -63,15 +63,19 @@ def enqueue_mail(session: Session, *, to: str, subject: str, text: str,
                  html: str | None = None, headers: dict[str, str] | None = None,
                  purpose: str = "mail", dedupe_key: str | None = None,
                  product_id: int | None = None, notice_id: int | None = None,
-                 subscription_id: int | None = None) -> None:
+                 subscription_id: int | None = None,
+                 send_at: dt.datetime | None = None) -> None:
     """Queues one e-mail (plain text, optionally an HTML alternative). The scheduler sends
-    it when MAIL_URL is set; until then it waits in the outbox."""
-    add_messages(session, [message_row(
+    it when MAIL_URL is set (not before ``send_at``); until then it waits in the outbox."""
+    row = message_row(
         channel="mail", purpose=purpose, dedupe_key=dedupe_key or f"mail:{uuid.uuid4().hex}",
         recipient=to, product_id=product_id, notice_id=notice_id,
         subscription_id=subscription_id,
         payload={"to": to, "subject": subject, "text": text, "html": html,
-                 "headers": headers or {}})])
+                 "headers": headers or {}})
+    if send_at is not None:
+        row["next_attempt_at"] = send_at
+    add_messages(session, [row])
 
 
 def delivery_counts(session: Session, product_id: int, *, channel: str | None = None,
@@ -89,3 +93,14 @@ def delivery_counts(session: Session, product_id: int, *, channel: str | None = 
         key = "pending" if status == "sending" else status
         counts[key] = counts.get(key, 0) + int(n)
     return counts
+
+
+def recent_failures(session: Session, product_id: int, channel: str,
+                    limit: int = 20) -> list[OutboxMessage]:
+    """The newest messages that failed for good, each with its reason (``last_error``), so
+    the vendor sees why someone was not told."""
+    return list(session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.product_id == product_id,
+                                       OutboxMessage.channel == channel,
+                                       OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc()).limit(limit)))

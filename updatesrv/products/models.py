@@ -46,6 +46,12 @@ class Product(Versioned, Base):
     # connects an updater, so no URL answers for a format nobody chose.
     feed_formats: Mapped[list[str]] = mapped_column(sa.JSON, default=list,
                                                     server_default="[]")
+    # Failure reports from installs (updatesrv.reports): off until the vendor turns them
+    # on; the alarm fires when a group reaches both thresholds within an hour.
+    failure_reports: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    failure_alarm_installs: Mapped[int] = mapped_column(default=5, server_default="5")
+    failure_alarm_percent: Mapped[float] = mapped_column(sa.Float, default=2.0,
+                                                         server_default="2.0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     vendor: Mapped[Vendor] = relationship()

@@ -127,7 +127,8 @@ def parse_declared(value: object) -> list[dict[str, str | None]]:
             raise InvalidInput("'any' is built in (a file for every platform); it needs no "
                                "declaring", field="platforms")
         name = check_optional_text(name, "platforms", MAX_NAME,
-                                   label=f"the name of platform {pid}")
+                                   label=f"the name of platform {pid}",
+                                   single_line=True)
         out[pid] = name
     return [{"id": k, "name": v} for k, v in out.items()]
 

@@ -22,10 +22,11 @@ from .models import Product, SigningKey
 from .platforms import parse_declared, platform_name
 
 MAX_NAME = 200
-NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}$")
+NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}\Z")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
                    "support_email", "notice_prefix", "platforms", "feed_formats",
-                   "default_locale", "offered_locales")
+                   "default_locale", "offered_locales", "failure_reports",
+                   "failure_alarm")
 
 
 def parse_feed_formats(value: object) -> list[str]:
@@ -79,7 +80,7 @@ def bump_catalog(session: Session, product_id: int) -> None:
 
 
 def _parse_name(value: object) -> str:
-    return check_text(value, "name", MAX_NAME, required=True)
+    return check_text(value, "name", MAX_NAME, required=True, single_line=True)
 
 
 def _parse_optional_version(value: object, field: str) -> str | None:
@@ -91,7 +92,7 @@ def _parse_optional_version(value: object, field: str) -> str | None:
 def _parse_support_url(value: object) -> str | None:
     if value is None or value == "":
         return None
-    value = check_text(value, "support_url", 500)
+    value = check_text(value, "support_url", 500, single_line=True)
     if not re.match(r"^https?://\S+$", value):
         raise InvalidInput("support_url must be an http(s) URL", field="support_url")
     return value
@@ -128,6 +129,9 @@ def product_to_dict(product: Product) -> dict[str, Any]:
         "feed_formats": list(product.feed_formats or []),
         "default_locale": product.default_locale,
         "offered_locales": list(product.offered_locales or []),
+        "failure_reports": product.failure_reports,
+        "failure_alarm": {"installs": product.failure_alarm_installs,
+                          "percent": product.failure_alarm_percent},
     }
 
 
@@ -158,6 +162,10 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
                   else free_notice_prefix(session, slug))
         product = Product(**fields, notice_prefix=prefix,
                           signing_keys=[SigningKey(public_key=k) for k in keys])
+        if "failure_reports" in data or "failure_alarm" in data:
+            from ..reports.services import apply_settings
+
+            apply_settings(product, data)
         session.add(product)
         try:
             session.flush()
@@ -219,6 +227,10 @@ def update_product(session: Session, actor: Actor, product: Product,
         product.offered_locales = parse_offered(
             changes.get("offered_locales", product.offered_locales or []),
             product.default_locale)
+    if "failure_reports" in changes or "failure_alarm" in changes:
+        from ..reports.services import apply_settings
+
+        apply_settings(product, changes)
     if "signing_keys" in changes:
         wanted = _parse_keys(changes["signing_keys"])
         now = utcnow()

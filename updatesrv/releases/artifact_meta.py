@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput
 
-KINDS = ("full", "delta", "installer")
-SHA512_RE = re.compile(r"^[0-9a-f]{128}$")
-SHA1_RE = re.compile(r"^[0-9a-f]{40}$")
+# blockmap: electron-builder's ``{installer}.blockmap``, served next to the installer for
+# electron-updater's differential download (docs/vendor/deltas.md); never offered itself.
+KINDS = ("full", "delta", "installer", "blockmap")
+SHA512_RE = re.compile(r"^[0-9a-f]{128}\Z")
+SHA1_RE = re.compile(r"^[0-9a-f]{40}\Z")
 MAX_MINISIGN = 2000
 # A minisign signature line: 2-byte algorithm, 8-byte key id, 64-byte Ed25519 signature.
 MINISIGN_SIGNATURE_BYTES = 74

@@ -26,8 +26,8 @@ from .artifact_meta import ArtifactMeta, parse_kind, parse_meta, parse_minisign
 from .errors import ArtifactImmutable, BadSignature
 from .models import Artifact, Release
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*\Z", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

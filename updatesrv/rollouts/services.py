@@ -4,9 +4,11 @@ stepping-stone version, and per-channel emergency stops."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from packaging.version import Version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,7 @@ from ..releases.errors import ReleaseNotFound
 from ..releases.models import Release
 from ..textinput import check_text
 from ..timeutil import parse_rfc3339
+from ..updates import rules
 from ..versions import parse_version
 from .models import EmergencyStop, RampStep
 
@@ -93,6 +96,36 @@ def apply_rollout_fields(release: Release, data: dict[str, Any], now: dt.datetim
                 release.rollout_percent = percent  # steps increase: the last due one wins
                 step.applied_at = now
             release.ramp_steps.append(step)
+
+
+def ships_on(release_version: str, release_platforms: Iterable[str], version: str,
+             platform: str) -> bool:
+    """A release ships ``version`` on ``platform``: the same version (by PEP 440, so 2.0
+    is 2.0.0) with a file for that platform or for any platform. Which rollouts a failure
+    spike pauses; one pure rule, for anyone else who asks the same question."""
+    if Version(release_version) != Version(version):
+        return False
+    return not platform or bool({platform, rules.ANY_PLATFORM} & set(release_platforms))
+
+
+def auto_pause(session: Session, release: Release, reason: str) -> None:
+    """THE auto-halt: the system pauses a rollout (a critical notice, a failure spike),
+    says why on the release and in the audit log. In the caller's transaction; the caller
+    bumps the catalog once for all the releases it paused."""
+    release.paused = True
+    release.paused_reason = reason
+    audit.record(session, vendor_id=release.product.vendor_id, actor="system",
+                 action="release.auto_pause", object_type="release",
+                 object_key=f"{release.product.slug}/{release.version}",
+                 before={"paused": False}, after={"paused": True, "reason": reason})
+
+
+def rolling_out(session: Session, product_id: int) -> list[Release]:
+    """Releases still rolling out (below 100 %, not paused, published, not yanked): what
+    an auto-halt may pause."""
+    return list(session.scalars(sa.select(Release).where(
+        Release.product_id == product_id, Release.rollout_percent < 100,
+        Release.paused.is_(False), Release.draft.is_(False), Release.yanked.is_(False))))
 
 
 def set_emergency_stop(session: Session, actor: Actor, product: Product, channel: str,

@@ -21,6 +21,7 @@ from ..accounts.models import ConsoleSession, Invitation, LoginThrottle
 from ..accounts.resets import prune_resets
 from ..audit import services as audit
 from ..db import write_intent
+from ..deltas.services import named_patch_keys
 from ..products.services import bump_catalog
 from ..releases.models import Artifact, Release
 from ..rollouts.models import RampStep
@@ -143,6 +144,7 @@ def remove_unreferenced_files(session_factory: Callable[[], Session],
         for start in range(0, len(candidates), 500):
             named.update(session.scalars(sa.select(Artifact.storage_path).where(
                 Artifact.storage_path.in_(candidates[start:start + 500]))))
+            named.update(named_patch_keys(session, candidates[start:start + 500]))
     removed = 0
     for key in candidates:
         if key in named:

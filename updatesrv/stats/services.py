@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session
 
 from ..db import upsert, utcnow, write_intent
 from ..reach import recorder as reach
+from ..reports import store as failure_reports
+from ..reports.batch import Report
+from ..reports.buffer import Accepted, ReportBuffer
 from . import rejected
 from .models import CheckCount, InstallSeen, UnrecordedCount
 
@@ -49,7 +52,8 @@ class CheckRecorder:
 
     def __init__(self, hash_key: bytes, session_factory: Callable[[], Session],
                  flush_interval: float = 5.0, *, buffer_limit: int = 200_000,
-                 installs_per_day: int = 1_000_000) -> None:
+                 installs_per_day: int = 1_000_000,
+                 reports: ReportBuffer | None = None) -> None:
         self._hash_key = hash_key
         self._session_factory = session_factory
         self._flush_interval = flush_interval
@@ -69,6 +73,9 @@ class CheckRecorder:
         self._stop = threading.Event()
         self.reach = reach.ReachBuffer()
         self.rejected = rejected.RejectedPlatforms()
+        # Failure reports ride on the same flush thread (written after the checks, so the
+        # alarm measures against fresh active-install counts).
+        self.reports = reports or ReportBuffer()
 
     def install_hash(self, install_id: str) -> str:
         return hmac.new(self._hash_key, install_id.encode(), hashlib.sha256).hexdigest()[:32]
@@ -103,6 +110,16 @@ class CheckRecorder:
         if hashed and kept:
             self.reach.add(product_id, hashed, version, told, shown, now)
         self._ensure_thread()
+
+    def record_reports(self, product_id: int, install_id: str, platform: str,
+                       reports: tuple[Report, ...], now: dt.datetime | None = None,
+                       ) -> Accepted:
+        """Failure reports of one install (see updatesrv.reports): counted in memory,
+        written with the next flush."""
+        accepted = self.reports.add(product_id, self.install_hash(install_id), platform,
+                                    reports, now or utcnow())
+        self._ensure_thread()
+        return accepted
 
     def _ensure_thread(self) -> None:
         # Started lazily, and again after a fork: gunicorn workers each get their own.
@@ -151,11 +168,19 @@ class CheckRecorder:
 
     def buffered(self) -> int:
         with self._lock:
-            return len(self._counts) + len(self._installs)
+            return len(self._counts) + len(self._installs) + self.reports.buffered()
 
     def flush(self) -> int:
         """Writes the buffer to the database; on failure the counts go back into it
-        (within the buffer limit; what does not fit is counted as dropped)."""
+        (within the buffer limit; what does not fit is counted as dropped). Then the
+        failure reports, and their alarm."""
+        try:
+            return self._flush_checks()
+        finally:
+            with self._flush_lock:
+                failure_reports.flush(self.reports, self._session_factory, utcnow())
+
+    def _flush_checks(self) -> int:
         with self._flush_lock:
             with self._lock:
                 counts, self._counts = self._counts, Counter()

@@ -15,6 +15,8 @@ from typing import IO, Protocol
 from ..errors import TooLarge
 
 CHUNK = 1024 * 1024
+# Where binary deltas (updatesrv/deltas) are kept, content-addressed, on every storage.
+DELTAS_PREFIX = "deltas/"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..deltas.models import Delta
 from ..releases.models import Artifact
 from .interface import FileStorage, sha256_of
 from .local import DirectoryStorage
@@ -28,7 +29,11 @@ def stored_files(session: Session) -> list[tuple[str, int, str]]:
     rows = session.execute(sa.select(Artifact.storage_path, Artifact.size, Artifact.sha256)
                            .where(Artifact.storage_path.is_not(None)).distinct()
                            .order_by(Artifact.storage_path))
-    return [(str(key), int(size), str(sha)) for key, size, sha in rows]
+    # Binary deltas the scheduler built (updatesrv/deltas) live in the same storage.
+    patches = session.execute(sa.select(Delta.storage_path, Delta.size, Delta.sha256)
+                              .where(Delta.storage_path.is_not(None)).distinct()
+                              .order_by(Delta.storage_path))
+    return [(str(key), int(size), str(sha)) for key, size, sha in [*rows, *patches]]
 
 
 def holds(storage: FileStorage, key: str, size: int, sha256: str) -> bool:

@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 from ..errors import InvalidInput
 from .errors import StorageUnavailable
-from .interface import CHUNK, StagedFile, remove_old_files, stage_to_file
+from .interface import CHUNK, DELTAS_PREFIX, StagedFile, remove_old_files, stage_to_file
 
 CONTENT_PREFIX = "sha256/"
 INCOMING_PREFIX = "incoming/"
-OWN_NAMESPACES = (CONTENT_PREFIX, INCOMING_PREFIX)
+OWN_NAMESPACES = (CONTENT_PREFIX, INCOMING_PREFIX, DELTAS_PREFIX)
 
 
 def content_key(sha256: str) -> str:

@@ -20,6 +20,10 @@ class Subscription(Base):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
     email: Mapped[str] = mapped_column(sa.String(254))
+    # The address as its mail provider compares it (recipients.recipient_key): limits
+    # per recipient count every spelling of one mailbox together.
+    recipient_key: Mapped[str] = mapped_column(sa.String(254), index=True, default="",
+                                               server_default="")
     notice_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("notices.id", ondelete="CASCADE"), index=True)
     version: Mapped[str | None] = mapped_column(sa.String(64))
@@ -38,3 +42,12 @@ class Subscription(Base):
     unsubscribed_at: Mapped[dt.datetime | None]
 
     notice: Mapped[Notice | None] = relationship()
+
+
+class ConfirmationGate(Base):
+    """When a confirmation mail last went to a recipient (by a hash of its key)."""
+
+    __tablename__ = "confirmation_gates"
+
+    recipient_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_sent_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -23,7 +23,7 @@ from ..products.platforms import require_known
 from ..releases.services import release_index
 from ..timeutil import rfc3339
 from ..versions import parse_version, version_key
-from . import mails, tokens
+from . import mails, recipients, tokens
 from .errors import InvalidEmail, LinkInvalid
 from .models import Subscription
 
@@ -111,11 +111,19 @@ def subscribe(session: Session, product: Product, data: dict[str, Any], *,
     now = now or utcnow()
     notice = fields["notice"]
     key = filter_key(notice, fields["version"], fields["platform"])
+    recipient = recipients.recipient_key(fields["email"])
+    recipients.lock(session, recipient)
     sub = session.scalar(sa.select(Subscription).where(
         Subscription.product_id == product.id, Subscription.email == fields["email"],
         Subscription.filter_key == key))
+    if sub is not None:
+        sub.recipient_key = recipient
     if sub is None:
+        if recipients.too_many_pending(session, recipient, now):
+            session.commit()
+            return None  # answered like any other subscribe: nothing is revealed
         sub = Subscription(product_id=product.id, email=fields["email"],
+                           recipient_key=recipient,
                            notice_id=notice.id if notice else None, version=fields["version"],
                            platform=fields["platform"], locale=fields["locale"],
                            filter_key=key, status="pending", unsubscribe_nonce=tokens.new_nonce(),
@@ -144,7 +152,8 @@ def subscribe(session: Session, product: Product, data: dict[str, Any], *,
                                    f"{base}/p/{product.slug}/subscriptions/confirm?token={token}")
     enqueue_mail(session, to=sub.email, purpose="subscription.confirm",
                  dedupe_key=f"confirm:{sub.id}:{token_hash[:24]}", product_id=product.id,
-                 subscription_id=sub.id, **mail)
+                 subscription_id=sub.id,
+                 send_at=recipients.confirmation_slot(session, recipient, now), **mail)
     session.commit()
     return sub
 

@@ -36,7 +36,8 @@ def unsubscribe_token(secret: str, subscription_id: int, nonce: str) -> str:
 
 def parse_unsubscribe_token(token: str) -> tuple[int, str] | None:
     sid, _, mac = (token or "").partition(".")
-    if not sid.isdigit() or not mac or len(token) > 200:
+    # isascii: str.isdigit() is also true for '²' or '①', which int() refuses.
+    if not (sid.isascii() and sid.isdigit()) or len(sid) > 18 or not mac or len(token) > 200:
         return None
     return int(sid), mac
 

@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import read_only
 from ..i18n.content import best_locale
+from ..deltas.models import Delta
 from ..notices.models import SEVERITIES, Notice
 from ..products.aliases import reported_platform
 from ..products.models import Product
 from ..products.platforms import BUILTIN_NAMES, product_platforms
-from ..releases.models import Release
+from ..releases.models import Artifact, Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
 from ..versions import ANY_PLATFORM, to_semver, version_key
@@ -48,6 +49,18 @@ class CatalogArtifact:
     kind: str = "full"
     minisign_signature: str | None = None
     filename: str | None = None
+    # The size of the uploaded ``{filename}.blockmap`` (electron-updater's blockMapSize).
+    blockmap_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPatch:
+    from_version: str
+    url: str
+    size: int
+    sha256: str
+    from_sha256: str
+    algorithm: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +85,8 @@ class CatalogRelease:
     # The notes in the product's other locales: {"hu": {"notes": ...}}.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
                                                           hash=False)
+    # Binary deltas the server built (updatesrv/deltas), by (platform, from version_key).
+    patches: Mapping[tuple[str, str], CatalogPatch] = field(default_factory=dict)
 
     def visible_at(self, now: dt.datetime) -> bool:
         return rules.release_public(False, self.published_at, self.publish_at, now)
@@ -147,6 +162,8 @@ class Catalog:
     # The language of the vendor's own text, and the other locales it is translated into.
     default_locale: str = "en"
     offered_locales: tuple[str, ...] = ()
+    # The vendor collects failure reports (POST .../reports answers 404 while not).
+    failure_reports: bool = False
     # The product row's edit counter (its ETag's first part; see versioning.py).
     product_row_version: int = 1
     # The product's own platforms (declared, then used by files) and every id it accepts
@@ -242,11 +259,15 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
                Release.published_at.is_not(None))
         .options(selectinload(Release.artifacts)))
     releases = []
+    patches = ready_patches(session, product)
     for r in rows:
         artifacts: dict[str, CatalogArtifact] = {}
         deltas: dict[str, CatalogArtifact] = {}
+        blockmaps = {(a.platform, a.filename): a.size for a in r.artifacts
+                     if a.kind == "blockmap" and a.storage_path is not None}
         # One file per platform is offered: the full package, else the installer.
-        for a in sorted(r.artifacts, key=lambda a: KIND_PREFERENCE.index(a.kind)):
+        for a in sorted((a for a in r.artifacts if a.kind in KIND_PREFERENCE),
+                        key=lambda a: KIND_PREFERENCE.index(a.kind)):
             entry = CatalogArtifact(
                 platform=a.platform,
                 url=a.url or f"/downloads/{product.slug}/{r.version}/{a.platform}/{a.filename}",
@@ -254,7 +275,9 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
                 signature=a.signature, manifest_signature=a.manifest_signature,
                 sha512=a.sha512, sha1=a.sha1, kind=a.kind,
                 minisign_signature=a.minisign_signature,
-                filename=a.filename or _url_filename(a.url))
+                filename=a.filename or _url_filename(a.url),
+                blockmap_size=blockmaps.get((a.platform, f"{a.filename}.blockmap"))
+                if a.storage_path is not None else None)
             if a.kind == "delta":
                 deltas[a.platform] = entry
             else:
@@ -267,7 +290,7 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,
             min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None,
-            deltas=deltas, semver=to_semver(version),
+            deltas=deltas, semver=to_semver(version), patches=patches.get(r.id, {}),
             translations=dict(r.translations or {})))
     releases.sort(key=lambda r: r.version, reverse=True)
     # Drafts and withdrawn notices reach no install.
@@ -291,8 +314,31 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         own_platforms=own, registry=frozenset((*own, *BUILTIN_NAMES)),
         default_locale=product.default_locale,
         offered_locales=tuple(product.offered_locales or ()),
+        failure_reports=product.failure_reports,
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
+
+
+def ready_patches(session: Session, product: Product,
+                  ) -> dict[int, dict[tuple[str, str], CatalogPatch]]:
+    """Built deltas whose two files still hold the bytes they were made from, by the new
+    release's id."""
+    base, new, earlier = aliased(Artifact), aliased(Artifact), aliased(Release)
+    rows = session.execute(
+        sa.select(Delta, new.release_id, new.platform, earlier.version, earlier.version_key)
+        .join(new, new.id == Delta.to_artifact_id)
+        .join(base, base.id == Delta.from_artifact_id)
+        .join(earlier, earlier.id == base.release_id)
+        .where(Delta.product_id == product.id, Delta.state == "ready",
+               new.sha256 == Delta.to_sha256, base.sha256 == Delta.from_sha256))
+    found: dict[int, dict[tuple[str, str], CatalogPatch]] = {}
+    for delta, release_id, platform, from_version, from_key in rows:
+        assert delta.size is not None and delta.sha256 is not None  # set when ready
+        found.setdefault(release_id, {})[(platform, from_key)] = CatalogPatch(
+            from_version=from_version, size=delta.size, sha256=delta.sha256,
+            url=f"/downloads/{product.slug}/deltas/{delta.sha256}", from_sha256=delta.from_sha256,
+            algorithm=delta.algorithm)
+    return found
 
 
 def catalog_notice(n: Notice) -> CatalogNotice:

@@ -8,6 +8,7 @@ from typing import Any
 from ..i18n.content import best_locale, localized
 from ..timeutil import rfc3339
 from ..trust.manifest import release_manifest
+from ..versions import version_key
 from .catalog import Catalog, CatalogNotice
 from .decision import Decision
 
@@ -105,6 +106,15 @@ def check_body(decision: Decision, catalog: Catalog, channel: str, base_url: str
                 catalog.slug, release.version_text, artifact.platform, artifact.size,
                 artifact.sha256).decode()
             update["download"]["manifest_signature"] = artifact.manifest_signature
+        patch = (release.patches.get((artifact.platform, version_key(installed.version)))
+                 if installed.version is not None else None)
+        if patch is not None:
+            # The client rebuilds the offered file from its installed one and verifies the
+            # result against "download" (sha256, signatures); any failure: the full file.
+            update["delta"] = {"from": patch.from_version,
+                               "url": absolute(patch.url, base_url), "size": patch.size,
+                               "sha256": patch.sha256, "from_sha256": patch.from_sha256,
+                               "algorithm": patch.algorithm}
     return {
         "product": catalog.slug,
         "product_name": catalog.name,

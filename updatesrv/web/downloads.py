@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request, send_file
@@ -9,6 +10,7 @@ from werkzeug.http import parse_range_header
 
 from .. import runtime
 from ..db import db, utcnow
+from ..deltas.services import ready_patch_key
 from ..errors import NotFound
 from ..releases.artifacts import find_download
 from ..releases.models import Artifact
@@ -30,10 +32,12 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
     if not store.exists(artifact.storage_path):
         raise NotFound(f"the file for {product} {version} {platform} is missing on the server")
     target = store.url(artifact.storage_path, filename)
-    if target is not None:
-        spans = _several_ranges(artifact)
-        if spans is None:
-            return _storage_redirect(target, artifact)
+    accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
+    # Several ranges (electron-updater's differential download): S3 servers answer them
+    # with the whole object and Werkzeug's send_file with 416, so the parts are sent here;
+    # behind nginx (X-Accel-Redirect) nginx answers them itself.
+    spans = _several_ranges(artifact) if target is not None or not accel else None
+    if spans is not None:
         key = artifact.storage_path
         response = multipart_byteranges(spans, artifact.size, "application/octet-stream",
                                         lambda start, stop: store.read_range(key, start, stop))
@@ -41,39 +45,61 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
         response.headers["Accept-Ranges"] = "bytes"
         response.headers["Cache-Control"] = IMMUTABLE
         return response
+    if target is not None:
+        return _storage_redirect(target, artifact.sha256)
     assert isinstance(store, DirectoryStorage)  # the one storage without URLs of its own
     path = store.path_for(artifact.storage_path)
+    if accel:
+        return _accel_redirect(str(accel), artifact.storage_path, artifact.sha256, filename)
+    return _send_stored(path, artifact.sha256, filename)
+
+
+@bp.get("/downloads/<product>/deltas/<sha256>")
+def delta(product: str, sha256: str) -> Response:
+    """A binary delta the server built (updatesrv/deltas), by its own sha256: immutable,
+    resumable with Range like the files themselves."""
+    key = ready_patch_key(db.session, product, sha256)
+    store = runtime(current_app).store
+    if key is None or not store.exists(key):
+        raise NotFound(f"no delta {sha256} of {product}")
+    filename = f"{sha256}.zst"
+    target = store.url(key, filename)
+    if target is not None:
+        return _storage_redirect(target, sha256)
+    assert isinstance(store, DirectoryStorage)
     accel = current_app.config.get("DOWNLOADS_ACCEL_REDIRECT")
     if accel:
-        return _accel_redirect(str(accel), artifact, filename)
+        return _accel_redirect(str(accel), key, sha256, filename)
+    return _send_stored(store.path_for(key), sha256, filename)
+
+
+def _send_stored(path: Path, sha256: str, filename: str) -> Response:
     # send_file answers Range and If-Range/If-None-Match, so clients can resume.
     _ignore_unusable_range()
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=filename, conditional=True, etag=artifact.sha256,
+                         download_name=filename, conditional=True, etag=sha256,
                          max_age=31536000)
     response.headers["Cache-Control"] = IMMUTABLE
-    response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
+    response.headers["Digest"] = f"sha-256={_b64(sha256)}"
     return response
 
 
-def _accel_redirect(prefix: str, artifact: Artifact, filename: str) -> Response:
+def _accel_redirect(prefix: str, key: str, sha256: str, filename: str) -> Response:
     """Production behind nginx: the web process only decides (visible? which file?) and
     nginx sends the bytes from the shared artifacts directory, answering Range, If-Range
     and If-None-Match itself. The headers set here are the ones nginx keeps, or re-adds
     from $upstream_http_* in the shipped configuration."""
-    assert artifact.storage_path is not None
     response = Response(b"", mimetype="application/octet-stream")
-    response.headers["X-Accel-Redirect"] = (prefix.rstrip("/") + "/"
-                                            + quote(artifact.storage_path))
+    response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(key)
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
     response.headers["Cache-Control"] = IMMUTABLE
-    response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
+    response.headers["Digest"] = f"sha-256={_b64(sha256)}"
     return response
 
 
-def _storage_redirect(target: str, artifact: Artifact) -> Response:
+def _storage_redirect(target: str, sha256: str) -> Response:
     """Object storage: the client fetches the bytes from the bucket (or its CDN), which
     answers Range and If-Range itself; the updater's request headers go along with the
     redirect. Only the decision (visible? which file?) is made here, on every request:
@@ -81,7 +107,7 @@ def _storage_redirect(target: str, artifact: Artifact) -> Response:
     response = Response(b"", status=302)
     response.headers["Location"] = target
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Digest"] = f"sha-256={_b64(artifact.sha256)}"
+    response.headers["Digest"] = f"sha-256={_b64(sha256)}"
     return response
 
 

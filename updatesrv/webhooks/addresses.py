@@ -29,6 +29,10 @@ def parse_url(url: object, allow_private: bool) -> Target:
     url = url.strip()
     if len(url) > 2000:
         raise WebhookUrlRefused("url is longer than 2000 characters", field="url")
+    # urlsplit would silently drop tabs and line breaks; a URL holds no whitespace at all.
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise WebhookUrlRefused("the url contains a space, a line break or an invisible "
+                                "character; remove it", field="url")
     parts = urlsplit(url)
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
@@ -47,9 +51,28 @@ def parse_url(url: object, allow_private: bool) -> Target:
     return Target(parts.scheme, parts.hostname, port, path)
 
 
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+# Never a public destination: local-use NAT64 (RFC 8215) and IPv4-compatible addresses
+# (deprecated by RFC 4291; ::a.b.c.d reaches a.b.c.d on some stacks).
+NEVER_PUBLIC = (ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("::/96"))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, NAT64 (64:ff9b::/96),
+    6to4 (2002::/16) and Teredo (server and client)."""
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in NAT64_WELL_KNOWN:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [a for a in found if a is not None]
+
+
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in NEVER_PUBLIC):
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded:
+            return all(is_public(a) for a in embedded)
     return address.is_global and not address.is_multicast
 
 

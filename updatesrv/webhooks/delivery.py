@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import http.client
+import socket
+import threading
 from typing import TYPE_CHECKING
 
 import urllib3
+import urllib3.connection
 from sqlalchemy.orm import Session
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from ..mail.errors import DeliveryFailed
 from ..outbox.models import OutboxMessage
@@ -19,6 +25,8 @@ if TYPE_CHECKING:
     from ..outbox.drain import DrainSettings
 
 USER_AGENT = "updatesrv-webhooks/1"
+# Nobody reads a webhook's answer beyond its status; a huge one must not fill our memory.
+RESPONSE_BODY_LIMIT = 64 * 1024
 
 
 class WebhookFailed(DeliveryFailed):
@@ -28,10 +36,23 @@ class WebhookFailed(DeliveryFailed):
         self.status_code = status_code
 
 
+def _cut(connection: urllib3.connection.HTTPConnection, fired: threading.Event) -> None:
+    """At the deadline: shut the socket down under whatever read or write is blocked on
+    it, which then returns at once. The plain socket's shutdown, also for TLS (the TLS
+    object's own would tear down state the blocked thread is using)."""
+    fired.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
 def post(url: str, secret: str, msg_id: str, body: bytes, *, allow_private: bool,
          timeout: float, now: dt.datetime) -> int:
-    """Returns the 2xx status; raises WebhookFailed otherwise. Redirects are not followed
-    (they could lead anywhere)."""
+    """Returns the 2xx status; raises WebhookFailed otherwise. ``timeout`` bounds the whole
+    request (connect, send, answer), however slowly the endpoint drips its bytes; at most
+    RESPONSE_BODY_LIMIT bytes of the answer are read, the rest is dropped with the
+    connection. Redirects are not followed (they could lead anywhere)."""
     try:
         target = parse_url(url, allow_private)
         address = resolve(target, allow_private)[0]
@@ -44,27 +65,39 @@ def post(url: str, secret: str, msg_id: str, body: bytes, *, allow_private: bool
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                "Host": host_header,
                **signing.headers(secret, msg_id, int(now.timestamp()), body)}
-    pool: urllib3.HTTPConnectionPool
+    connection: urllib3.connection.HTTPConnection
     if target.scheme == "https":
         # Connect to the address just checked; verify the certificate against the name.
-        pool = urllib3.HTTPSConnectionPool(address, target.port, server_hostname=target.host,
-                                           assert_hostname=target.host,
-                                           cert_reqs="CERT_REQUIRED", timeout=timeout,
-                                           retries=False)
+        connection = urllib3.connection.HTTPSConnection(
+            address, target.port, timeout=timeout, server_hostname=target.host,
+            assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
     else:
-        pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout,
-                                          retries=False)
+        connection = urllib3.connection.HTTPConnection(address, target.port, timeout=timeout)
+    fired = threading.Event()
+    watchdog = threading.Timer(timeout, _cut, (connection, fired))
+    watchdog.daemon = True
+    watchdog.start()
+    late = WebhookFailed(f"{target.host} did not answer completely within the {timeout:g} s "
+                         "deadline")
     try:
-        response = pool.urlopen("POST", target.path, body=body, headers=headers,
-                                redirect=False, retries=False, assert_same_host=False)
-    except urllib3.exceptions.HTTPError as exc:
+        connection.request("POST", target.path, body=body, headers=headers,
+                           preload_content=False)
+        response = connection.getresponse()
+        response.read(RESPONSE_BODY_LIMIT)  # bounded; whatever follows is dropped
+        status = response.status
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError,
+            CertificateError) as exc:
+        if fired.is_set():
+            raise late from None
         raise WebhookFailed(f"cannot deliver to {target.host}: {exc}") from None
     finally:
-        pool.close()
-    if 200 <= response.status < 300:
-        return response.status
-    raise WebhookFailed(f"the endpoint answered HTTP {response.status}",
-                        status_code=response.status)
+        watchdog.cancel()
+        connection.close()
+    if fired.is_set():  # cut short mid-answer: whatever status was read is not an answer
+        raise late
+    if 200 <= status < 300:
+        return status
+    raise WebhookFailed(f"the endpoint answered HTTP {status}", status_code=status)
 
 
 def deliver_webhook(session: Session, row: OutboxMessage, now: dt.datetime,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base, utcnow
 
 EVENTS = ("notice.published", "notice.updated", "notice.fixed", "release.published",
-          "release.yanked")
+          "release.yanked", "failure.spike")
 
 
 class Webhook(Base):
@@ -25,3 +25,9 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(sa.String(100))
     created_by: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The circuit breaker: deliveries that failed in a row (reset by a success) and, once
+    # they reach the threshold, when deliveries to this endpoint resume. Shown to the
+    # vendor; while paused, its deliveries wait without using up attempts.
+    failures_in_row: Mapped[int] = mapped_column(default=0, server_default="0")
+    paused_until: Mapped[dt.datetime | None]
+    last_failure: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

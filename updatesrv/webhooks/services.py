@@ -20,7 +20,7 @@ from ..outbox.models import OutboxEvent, OutboxMessage
 from ..outbox.services import add_messages, message_row
 from ..products.models import Product
 from ..timeutil import rfc3339
-from . import signing
+from . import circuit, signing
 from .addresses import parse_url, resolve
 from .errors import WebhookNotFound
 from .models import EVENTS, Webhook
@@ -92,7 +92,8 @@ def delete_webhook(session: Session, actor: Actor, product: Product, public_id: 
 
 def webhook_to_dict(webhook: Webhook, secret: str | None = None) -> dict[str, Any]:
     body = {"id": webhook.public_id, "url": webhook.url, "events": webhook.events,
-            "created_at": rfc3339(webhook.created_at)}
+            "created_at": rfc3339(webhook.created_at),
+            "circuit": circuit.state(webhook, utcnow())}
     if secret:
         body["secret"] = secret
     return body

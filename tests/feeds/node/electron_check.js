@@ -2,8 +2,10 @@
 // tests do (test/src/helpers/updaterTestUtil.ts, TestAppAdapter.ts): an NsisUpdater on a
 // test app adapter, an HTTP executor on Node's http module, an app-update.yml on disk.
 // Usage: node electron_check.js '<json>' with
-//   {dir, version, feedUrl, stagingId?, allowDowngrade?, download?}
+//   {dir, version, feedUrl, stagingId?, allowDowngrade?, download?, oldInstaller?}
 // Prints one JSON line: {available, version, files, downloaded, error}.
+// With oldInstaller (the installed version's installer, as electron-updater caches it), the
+// differential download is on: blockmaps of both versions, then only changed blocks.
 // With {differential: {oldFile, newFile, newUrl, size, sha512, oldBlockMap, newBlockMap}}:
 // electron-updater's differential download (changed blocks in multi-range requests, the rest
 // copied from the old file); prints {downloaded, error, log}.
@@ -93,16 +95,28 @@ async function main() {
     // Where electron-updater keeps the install's staging id.
     fs.writeFileSync(path.join(args.dir, ".updaterId"), args.stagingId)
   }
+  if (args.oldInstaller) {
+    // Where electron-updater keeps the installer of the running version (the app's name
+    // when app-update.yml names no updaterCacheDirName).
+    const cache = path.join(args.dir, "updatesrv-test-app")
+    fs.mkdirSync(cache, { recursive: true })
+    fs.copyFileSync(args.oldInstaller, path.join(cache, "installer.exe"))
+  }
   const updater = new NsisUpdater(null, new TestAppAdapter(args.version, args.dir))
   updater.httpExecutor = new NodeHttpExecutor()
-  updater._testOnlyOptions = { platform: "win32" }
+  // In test mode a failed differential download throws instead of quietly falling back.
+  updater._testOnlyOptions = { platform: "win32", isUseDifferentialDownload: Boolean(args.oldInstaller) }
   updater.updateConfigPath = configPath
   updater.autoDownload = false
-  updater.disableDifferentialDownload = true
+  updater.disableDifferentialDownload = !args.oldInstaller
   updater.disableWebInstaller = true
   updater.allowDowngrade = Boolean(args.allowDowngrade)
   const log = []
   updater.logger = { info: m => log.push(String(m)), warn: m => log.push(String(m)), error: m => log.push(String(m)), debug: () => {} }
+  if (args.oldInstaller) {
+    // The web installer path is not used; the differential path needs the real logger.
+    updater.disableWebInstaller = true
+  }
   const out = { available: false, version: null, files: [], downloaded: null, error: null }
   try {
     const result = await updater.checkForUpdates()

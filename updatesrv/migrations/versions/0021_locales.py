@@ -1,15 +1,15 @@
 """Per-locale content: a product's default and offered locales; notice, timeline and
 release-notes translations
 
-Revision ID: 0018_locales
-Revises: 0017_sign_in_events
+Revision ID: 0021_locales
+Revises: 0020_outbox_isolation
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0018_locales'
-down_revision = '0017_sign_in_events'
+revision = '0021_locales'
+down_revision = '0020_outbox_isolation'
 branch_labels = None
 depends_on = None
 
