@@ -17,8 +17,8 @@ from packaging.version import Version
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import read_only
-from ..i18n.content import best_locale
 from ..deltas.models import Delta
+from ..i18n.content import best_locale
 from ..notices.models import SEVERITIES, Notice
 from ..products.aliases import reported_platform
 from ..products.models import Product
