@@ -9,17 +9,45 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BIND ?= 127.0.0.1:5000
 
-.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet bench-failures bench-reports bench-topology bench-deltas clean
+.PHONY: run test test-js vectors test-postgres lint docs docs-serve fuzz bench bench-fleet \
+	bench-failures bench-reports bench-topology bench-deltas clean i18n-extract i18n-update i18n-compile i18n-init
+
+# Translations (docs/development/translations.md): the .po files are the source; the
+# compiled .mo files are built here, by the install step, and never committed.
+CATALOGS := updatesrv/translations
+POT := $(CATALOGS)/messages.pot
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
 
 $(STAMP): pyproject.toml client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "updatesrv needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e './client[signatures,deltas]' -e '.[dev]'
+	$(if $(MO_FILES),$(BIN)/pybabel compile --use-fuzzy -d $(CATALOGS))
 	touch $(STAMP)
 
+$(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ -l $*
+
+## Every translatable string of the server into $(POT) (commit it with the .po files).
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		--ignore-dirs=migrations -o $(POT) updatesrv
+
+## Merge the template into every locale's .po: new strings appear empty, stale ones go.
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
+		--width 100
+
+## Start a new locale: make i18n-init LOCALE=de
+i18n-init: i18n-extract
+	@test -n "$(LOCALE)" || { echo "usage: make i18n-init LOCALE=de"; exit 1; }
+	$(BIN)/pybabel init -i $(POT) -d $(CATALOGS) -l $(LOCALE) --width 100
+
+i18n-compile: $(MO_FILES)
+
 ## Create the virtualenv, the SQLite database (with a demo product when empty), and serve.
-run: $(STAMP)
+run: $(STAMP) $(MO_FILES)
 	$(BIN)/updatesrv init --demo
 	@echo
 	@echo "  demo product: /p/ledgerly-demo/ and the console: /console/ on the address"
@@ -53,10 +81,10 @@ vectors: $(STAMP)
 	$(BIN)/python -m updatesrv.trust.vectors
 
 ## Create the virtualenv and run the whole suite (SQLite; set UPDATESRV_TEST_DATABASE_URL for PostgreSQL).
-test: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json test-js
+test: $(STAMP) $(MO_FILES) $(NODE_TESTS)/node_modules/.package-lock.json test-js
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP) $(NODE_TESTS)/node_modules/.package-lock.json
+test-postgres: $(STAMP) $(MO_FILES) $(NODE_TESTS)/node_modules/.package-lock.json
 	UPDATESRV_TEST_DATABASE_URL=$${UPDATESRV_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1/test} \
 		$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 

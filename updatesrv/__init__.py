@@ -111,8 +111,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .console import register_console
     from .errorhandlers import register_error_handlers
     from .feeds.views import register_feeds
+    from .i18n.pages import init_app as init_i18n
     from .web import register_web
 
+    init_i18n(app)
     register_api(app)
     register_web(app)
     register_feeds(app)

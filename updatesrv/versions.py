@@ -10,6 +10,7 @@ from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from .errors import InvalidInput
+from .i18n.hints import dotted
 from .updates.rules import range_can_match
 
 PLATFORM_RE = re.compile(r"^[a-z0-9_-]{1,64}\Z")
@@ -29,6 +30,12 @@ def parse_version(value: object, field: str = "version") -> Version:
     try:
         return Version(value.strip())
     except InvalidVersion:
+        suggestion = dotted(value)
+        if suggestion:
+            # 2,0,0: a decimal comma, as many keyboards and languages write numbers.
+            raise InvalidInput(f"{field} {value!r} is written with commas; version numbers "
+                               f"are written with dots: did you mean {suggestion}?",
+                               field=field, suggestion=suggestion) from None
         raise InvalidInput(
             f"{field} {value!r} is not a valid PEP 440 version "
             "(examples: 2.0, 2.0.1, 2.1rc1, 2.1.0.dev3, 2.0.post1)",

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from . import _delta, _failures, _reach, _signatures
+from ._locale import system_locale, to_bcp47
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
@@ -83,7 +84,7 @@ class UpdateClient:
                  session: requests.Session | None = None,
                  clock: Callable[[], float] = time.time,
                  recheck_on_start_after: float = 3600.0,
-                 failure_reports: bool = True) -> None:
+                 locale: str | None = None, failure_reports: bool = True) -> None:
         self.server = server.rstrip("/")
         self.product = product
         self.version = version
@@ -101,6 +102,8 @@ class UpdateClient:
         self._transport = Transport(session, timeout)
         self._clock = clock
         self.recheck_on_start_after = float(recheck_on_start_after)
+        # Notices come in this language where the vendor translated them.
+        self.locale = to_bcp47(locale) if locale else system_locale()
         # False: this app never reports failures (they are only sent when the vendor also
         # collects them for the product; the server answers 404 otherwise).
         self.failure_reports = bool(failure_reports)
@@ -110,7 +113,8 @@ class UpdateClient:
 
     @property
     def _key(self) -> str:
-        return "|".join((self.product, self.version, self.channel, self.platform))
+        return "|".join((self.product, self.version, self.channel, self.platform,
+                         self.locale or ""))
 
     @property
     def install_id(self) -> str | None:
@@ -152,6 +156,8 @@ class UpdateClient:
                               now - cached.checked_at)
                     return cached
         params = {"version": self.version, "channel": self.channel, "platform": self.platform}
+        if self.locale:
+            params["locale"] = self.locale
         install_id = self._state.install_id()
         acks = _reach.pending_acks(self._state)
         if install_id is not None:

@@ -74,6 +74,8 @@ class Notice:
     url: str
     support_url: str | None
     updated_at: str | None
+    # The language of this notice's text (the best match for the client's locale).
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class CheckResult:
     from_cache: bool = False
     _is_new: Callable[[Notice], bool] = field(default=lambda n: True, repr=False,
                                               compare=False)
+    # The product's name as people read it (dialogs show it, never the slug).
+    product_name: str = ""
 
     @property
     def new_notices(self) -> tuple[Notice, ...]:
@@ -198,7 +202,7 @@ def parse_notice(data: Any) -> Notice:
         workaround=_text(data, "workaround", ""),
         fixed_in=_text(data, "fixed_in", None), fix_available=_flag(data, "fix_available", False),
         url=_text(data, "url", ""), support_url=_text(data, "support_url", None),
-        updated_at=_text(data, "updated_at", None))
+        updated_at=_text(data, "updated_at", None), locale=_text(data, "locale", None))
 
 
 def parse_check(body: Any, checked_at: float, from_cache: bool,
@@ -224,4 +228,5 @@ def parse_check(body: Any, checked_at: float, from_cache: bool,
         update=parse_update(body.get("update")),
         notices=tuple(parse_notice(n) for n in _list(body, "notices")),
         check_again_after=int(min(interval, MAX_CHECK_INTERVAL)),
-        checked_at=checked_at, from_cache=from_cache, _is_new=is_new)
+        checked_at=checked_at, from_cache=from_cache, _is_new=is_new,
+        product_name=_text(body, "product_name", "") or _text(body, "product"))

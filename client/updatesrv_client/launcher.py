@@ -183,7 +183,7 @@ class _Guard:
 
     def _write_result(self, result: CheckResult, notices: list[Notice], support: str) -> None:
         update = result.update
-        name = f"{result.product} {result.installed.version}"
+        name = f"{result.product_name} {result.installed.version}"
         if notices:
             self._write(f"Known issues affecting {name}:\n\n")
             for notice in notices:

@@ -114,7 +114,7 @@ def test_console_presenter(live_server, api, product, tmp_path):
     out = io.StringIO()
     console(result, out)
     text = out.getvalue()
-    assert "Known issues affecting ledgerly 2.0.0" in text
+    assert "Known issues affecting Ledgerly 2.0.0" in text  # the name, not the slug
     assert "[CRITICAL] Licence expired after renewal" in text
     assert "Delete `license.cache`." in text
     assert "Fixed in 2.0.1 — update available (2.0.1)." in text

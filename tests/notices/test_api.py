@@ -47,7 +47,8 @@ def test_the_licence_bug_story(api, product):
         "workaround": "Delete `license.cache` from the app folder.", "fixed_in": "2.0.1",
         "fix_available": False,
         "url": f"http://localhost/p/ledgerly/known-issues/{notice['id']}",
-        "support_url": "mailto:help@ledgerly.example", "updated_at": shown["updated_at"]}
+        "support_url": "mailto:help@ledgerly.example", "updated_at": shown["updated_at"],
+        "locale": "en"}
     assert body["update"] is None
     # Mac installs are not affected; the fix ships; Windows installs get it.
     assert delivered(api, "2.0.0", platform=MAC) == []

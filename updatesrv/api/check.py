@@ -108,18 +108,21 @@ def answer_check(rt: Runtime, config: Mapping[str, Any], product: str,
         raise
     install_id = parse_install_id(args.get("install_id"))
     shown = shown_arg(args)
+    # Keyed by the product's matched locale, not the raw tag: hu, hu-HU and hu_HU.UTF-8
+    # share one cached answer (and a product without translations has only one).
+    locale = catalog.match_locale(args.get("locale"))
     now = utcnow()
     # Answers are cached per catalog (Balrog's approach): the key holds everything else the
     # decision reads, so a hit is exactly what deciding again would produce.
     interval = int(config["CHECK_INTERVAL"])
     key = (*catalog.answer_key(version, channel, platform, install_id, base, now, in_rollout),
-           interval)
+           interval, locale)
     answer = catalog.answer_memo.get(key)
     if answer is None:
         decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
                                       install_id=install_id, now=now), catalog)
         answer = CachedAnswer(*encode_json(check_body(decision, catalog, channel, base,
-                                                      interval)))
+                                                      interval, locale)))
         catalog.remember_answer(key, answer)
     if rt.keyring and (answer.signed is None or now >= answer.signed.resign_at):
         # Signed once per cached answer and re-dated now and then, not per request.

@@ -75,6 +75,10 @@ def _paths() -> dict[str, Any]:
                 query_param("shown", "notices the app displayed since its last check: "
                                      "ID:REVISION,ID:REVISION (counted as 'shown' in the "
                                      "reach funnel)"),
+                query_param("locale", "the reader's language (BCP 47, e.g. hu-HU): notices "
+                                      "come in the best match (hu-HU → hu → the product's "
+                                      "default); a tag that is no language is ignored",
+                            schema={"type": "string", "maxLength": 64}),
                 {"name": "If-None-Match", "in": "header", "required": False,
                  "schema": {"type": "string"}}],
             "responses": {"200": {**json_body(ref("CheckResponse")), "headers": SIGNED},
@@ -200,7 +204,8 @@ def _paths() -> dict[str, Any]:
                 "operationId": "listNotices",
                 "parameters": [query_param("version", "installed version"),
                                query_param("platform", "platform"),
-                               query_param("channel", "channel")],
+                               query_param("channel", "channel"),
+                               query_param("locale", "the reader's language (BCP 47)")],
                 "responses": {"200": json_body({"type": "object", "properties": {
                     "notices": {"type": "array", "items": ref("DeliveredNotice")}}}),
                     "400": PROBLEM, "404": PROBLEM}},

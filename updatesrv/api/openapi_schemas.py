@@ -7,11 +7,33 @@ from typing import Any
 from ..releases.artifact_meta import KINDS
 from .openapi_common import PERCENT, PLATFORM_TEXT, RAMP, SLUG_TEXT, VERSION_TEXT, ref
 
+TEXT = {"type": "string", "maxLength": 50_000}
+TRANSLATIONS = {
+    "type": "object", "maxProperties": 50,
+    "description": 'per offered locale: {"hu": {"title": …}}; a PATCH changes the named '
+                   'locales and fields only ("" clears a field, null a locale); "message" is '
+                   "the new timeline entry's text",
+    "additionalProperties": {
+        "type": ["object", "null"], "additionalProperties": False,
+        "properties": {"title": {"type": "string", "maxLength": 120},
+                       "summary": {"type": "string", "maxLength": 2000},
+                       "details": TEXT, "workaround": TEXT, "message": TEXT}}}
+
+NOTES_TRANSLATIONS = {
+    "type": "object", "maxProperties": 50,
+    "description": 'the notes per offered locale: {"hu": {"notes": "…"}}; a PATCH changes '
+                   "the named locales only (null removes one)",
+    "additionalProperties": {"type": ["object", "null"], "additionalProperties": False,
+                             "properties": {"notes": {"type": "string",
+                                                      "maxLength": 100_000}}}}
+
 SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                                "status": {"type": "integer"}, "detail": {"type": "string"},
-                               "field": {"type": "string"}}},
+                               "field": {"type": "string"},
+                               "suggestion": {"type": "string", "description": "what the "
+                                              "input probably meant, e.g. 2.0.0 for 2,0,0"}}},
     "Download": {"type": "object", "required": ["url", "size", "sha256", "signature"],
                  "properties": {"url": {"type": "string", "format": "uri"},
                                 "size": {"type": "integer"}, "sha256": {"type": "string"},
@@ -30,6 +52,8 @@ SCHEMAS: dict[str, Any] = {
                               "published_at": {"type": "string", "format": "date-time"},
                               "critical": {"type": "boolean"}, "notes": {"type": "string"},
                               "notes_url": {"type": "string", "format": "uri"},
+                              "locale": {"type": "string",
+                                         "description": "the language of notes"},
                               "download": ref("Download"),
                               "delta": ref("Delta")}},
     "Delta": {
@@ -62,13 +86,17 @@ SCHEMAS: dict[str, Any] = {
                        "fix_available": {"type": "boolean"},
                        "url": {"type": "string", "format": "uri"},
                        "support_url": {"type": ["string", "null"]},
-                       "updated_at": {"type": "string", "format": "date-time"}}},
+                       "updated_at": {"type": "string", "format": "date-time"},
+                       "locale": {"type": "string", "description": "the language of this "
+                                  "notice's text: the best match for the check's locale "
+                                  "(hu-HU → hu → the product's default locale)"}}},
     "CheckResponse": {
         "type": "object",
         "required": ["product", "channel", "installed", "update", "notices",
                      "check_again_after"],
         "properties": {
             "product": {"type": "string"}, "channel": {"type": "string"},
+            "product_name": {"type": "string", "description": "the name people read"},
             "installed": {"type": "object", "required": ["version", "known", "yanked",
                                                          "supported"],
                           "properties": {"version": {"type": "string"},
@@ -107,7 +135,8 @@ SCHEMAS: dict[str, Any] = {
                                "paused_reason": {"type": ["string", "null"]},
                                "min_upgrade_from": {"type": ["string", "null"]},
                                "ramp": {"type": "array", "items": {"type": "object"}},
-                               "artifacts": {"type": "array", "items": ref("Artifact")}}},
+                               "artifacts": {"type": "array", "items": ref("Artifact")},
+                               "translations": NOTES_TRANSLATIONS}},
     "ReleaseCreate": {"type": "object", "required": ["version"], "additionalProperties": False,
                       "properties": {"rollout_percent": PERCENT,
                                     "min_upgrade_from": {"type": ["string", "null"]},
@@ -119,7 +148,8 @@ SCHEMAS: dict[str, Any] = {
                                      "draft": {"type": "boolean"},
                                      "publish_at": {"type": "string", "format": "date-time"},
                                      "artifacts": {"type": "array",
-                                                   "items": ref("Artifact")}}},
+                                                   "items": ref("Artifact")},
+                                     "translations": NOTES_TRANSLATIONS}},
     "ReleasePatch": {"type": "object", "additionalProperties": False,
                      "properties": {"rollout_percent": PERCENT,
                                     "paused": {"type": "boolean"},
@@ -130,7 +160,8 @@ SCHEMAS: dict[str, Any] = {
                                     "draft": {"const": False},
                                     "yanked": {"type": "boolean"},
                                     "yank_reason": {"type": "string", "maxLength": 2000},
-                                    "publish_at": {"type": ["string", "null"]}}},
+                                    "publish_at": {"type": ["string", "null"]},
+                                    "translations": NOTES_TRANSLATIONS}},
     "Product": {"type": "object",
                 "properties": {"slug": SLUG_TEXT,
                                "name": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -150,6 +181,14 @@ SCHEMAS: dict[str, Any] = {
                                    "items": {"type": "object", "properties": {
                                        "id": {"type": "string"},
                                        "name": {"type": ["string", "null"]}}}},
+                               "default_locale": {"type": "string", "maxLength": 35,
+                                                  "description": "BCP 47 tag of the "
+                                                  "vendor's own text (default en)"},
+                               "offered_locales": {"type": "array", "maxItems": 50,
+                                                   "items": {"type": "string",
+                                                             "maxLength": 35},
+                                                   "description": "other locales the "
+                                                   "vendor translates notices into"},
                                "failure_reports": {"type": "boolean",
                                                    "description": "collect failure reports"},
                                "failure_alarm": {
@@ -193,7 +232,8 @@ SCHEMAS: dict[str, Any] = {
                                                        "are not offered this release or "
                                                        "newer until fixed"},
                        "message": {"type": "string",
-                                   "description": "Markdown; becomes a timeline entry"}}},
+                                   "description": "Markdown; becomes a timeline entry"},
+                       "translations": TRANSLATIONS}},
     "Notice": {
         "type": "object",
         "properties": {"id": {"type": "string"}, "revision": {"type": "integer"},
@@ -213,7 +253,9 @@ SCHEMAS: dict[str, Any] = {
                        "opened_at": {"type": "string"}, "updated_at": {"type": "string"},
                        "resolved_at": {"type": ["string", "null"]},
                        "url": {"type": "string"}, "support_url": {"type": ["string", "null"]},
-                       "timeline": {"type": "array", "items": {"type": "object"}}}},
+                       "timeline": {"type": "array", "items": {"type": "object"}},
+                       "locale": {"type": "string"},
+                       "translations": TRANSLATIONS}},
     "Page": {"type": "object",
              "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"},
                             "total": {"type": "integer"}, "pages": {"type": "integer"},

@@ -126,16 +126,19 @@ def notices(product: str) -> Response:
     raw_version = request.args.get("version")
     base = base_url()
     now = utcnow()
+    locale = catalog.match_locale(request.args.get("locale"))
     if raw_version:
         version = parse_version(raw_version)
         decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
                                       now=now), catalog)
         body = {"product": catalog.slug, "version": str(version), "channel": channel,
                 "update": decision.update.release.version_text if decision.update else None,
-                "notices": [notice_body(n, decision, catalog, base) for n in decision.notices]}
+                "notices": [notice_body(n, decision, catalog, base, locale=locale)
+                            for n in decision.notices]}
     else:
         body = {"product": catalog.slug, "version": None, "channel": channel, "update": None,
-                "notices": [notice_body(n, None, catalog, base, now) for n in catalog.notices]}
+                "notices": [notice_body(n, None, catalog, base, now, locale=locale)
+                            for n in catalog.notices]}
     return json_response(body, cache_seconds=int(current_app.config["CHECK_MAX_AGE"]),
                          conditional=True)
 

@@ -47,6 +47,10 @@ class Notice(Versioned, Base):
     published_at: Mapped[dt.datetime | None]
     # Once fixed: offer the fixing release to affected installs as a critical update.
     fix_critical: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # {"hu": {"title": ..., "summary": ..., "details": ..., "workaround": ...}}: the text in
+    # the product's other locales (the fields above are in its default locale).
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}")
 
     product: Mapped[Product] = relationship()
     timeline: Mapped[list[NoticeUpdate]] = relationship(
@@ -72,6 +76,9 @@ class NoticeUpdate(Base):
     revision: Mapped[int]
     message: Mapped[str] = mapped_column(sa.Text, default="")
     actor: Mapped[str] = mapped_column(sa.String(300), default="")
+    # {"hu": "message"}: the message in the product's other locales.
+    translations: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict,
+                                                         server_default="{}")
 
     notice: Mapped[Notice] = relationship(back_populates="timeline")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from ..errors import InvalidInput
+from ..i18n.catalogs import N_
 from ..updates import rules
 
 
@@ -41,18 +44,23 @@ def lower_bound(spec: SpecifierSet) -> Version | None:
     return max(bounds) if bounds else None
 
 
-_WORDS = {">=": "{v} or later", ">": "later than {v}", "<=": "{v} or earlier",
-          "<": "before {v}", "!=": "except {v}", "===": "exactly {v}", "==": "exactly {v}"}
+# Marked for the catalogs (N_ is the identity): pages and mails show them translated
+# (i18n.words.affected_text); API errors and webhook payloads keep the English.
+_WORDS = {">=": N_("%(v)s or later"), ">": N_("later than %(v)s"),
+          "<=": N_("%(v)s or earlier"), "<": N_("before %(v)s"), "!=": N_("except %(v)s"),
+          "===": N_("exactly %(v)s"), "==": N_("exactly %(v)s")}
 
 
-def _compatible_words(version: str) -> str:
+def _compatible_words(version: str, translate: Callable[[str], str]) -> str:
     parts = version.split(".")
     series = ".".join(parts[:-1]) if len(parts) > 1 else version
-    return f"{version} or later within {series}.x"
+    return translate(N_("%(v)s or later within %(series)s.x")) % {"v": version,
+                                                                   "series": series}
 
 
-def affected_in_words(specifier: str) -> str:
-    """'>=2.0,<2.0.1' → 'versions 2.0 or later and before 2.0.1'."""
+def affected_in_words(specifier: str, translate: Callable[[str], str] = str) -> str:
+    """'>=2.0,<2.0.1' → 'versions 2.0 or later and before 2.0.1' (``translate``: gettext
+    for the reader's language)."""
     # Lower bounds first, then upper bounds, then exclusions: how people say ranges.
     order = {">": 0, ">=": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
     parts = []
@@ -61,9 +69,11 @@ def affected_in_words(specifier: str) -> str:
         version = spec.version
         if version.endswith(".*"):
             prefix = version[:-2]
-            parts.append(f"except {prefix}.x" if spec.operator == "!=" else f"{prefix}.x")
+            parts.append(translate(N_("except %(v)s")) % {"v": f"{prefix}.x"}
+                         if spec.operator == "!=" else f"{prefix}.x")
         elif spec.operator == "~=":
-            parts.append(_compatible_words(version))
+            parts.append(_compatible_words(version, translate))
         else:
-            parts.append(_WORDS[spec.operator].format(v=version))
-    return "versions " + " and ".join(parts)
+            parts.append(translate(_WORDS[spec.operator]) % {"v": version})
+    return translate(N_("versions %(ranges)s")) % {
+        "ranges": translate(N_(" and ")).join(parts)}

@@ -24,11 +24,12 @@ from ..versions import normalise_specifier, parse_platform, parse_version
 from .errors import NoticeIdTaken, NoticeNotFound
 from .models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice, NoticeUpdate
 from .ranges import affected_in_words, check_fixed_in
+from .translations import check_messages, parse_notice_translations, translations_for_api
 
 # Changing any of these changes what an install is shown or how it is matched, so it
 # bumps the notice's revision (and clients show the notice again).
 REVISION_FIELDS = ("title", "summary", "details", "workaround", "severity", "status",
-                   "affected", "platforms", "channels", "fixed_in")
+                   "affected", "platforms", "channels", "fixed_in", "translations")
 # Not shown to installs, so not part of the revision; they change which release they get.
 EDITABLE = frozenset({*REVISION_FIELDS, "hold_release", "fix_critical"})
 MAX_MARKDOWN = 50_000
@@ -108,6 +109,9 @@ def parse_fields(product: Product, data: dict[str, Any], session: Session | None
         if not isinstance(data["fix_critical"], bool):
             raise InvalidInput("fix_critical must be true or false", field="fix_critical")
         out["fix_critical"] = data["fix_critical"]
+    if "translations" in data:
+        out["translations"], out["message_translations"] = parse_notice_translations(
+            product, data["translations"], current)
     return out
 
 
@@ -117,6 +121,12 @@ def _message(data: dict[str, Any]) -> str:
 
 def snapshot(notice: Notice) -> dict[str, Any]:
     return {name: getattr(notice, name) for name in REVISION_FIELDS}
+
+
+def _pop_message_translations(fields: dict[str, Any], message: str) -> dict[str, str]:
+    messages: dict[str, str] = fields.pop("message_translations", {})
+    check_messages(messages, message)
+    return messages
 
 
 def _allocate_number(session: Session, product: Product) -> int:
@@ -147,15 +157,17 @@ def create_notice(session: Session, actor: Actor, product: Product,
     fields.setdefault("status", "investigating")
     check_fixed_in(fields["affected"], fields.get("fixed_in"))
     message = _message(data)
+    messages = _pop_message_translations(fields, message)
     now = utcnow()
     number = _allocate_number(session, product)
     notice = Notice(product_id=product.id,
                     public_id=f"{product.notice_prefix}-{now.year}-{number:04d}",
                     revision=1, opened_at=now, updated_at=now,
                     resolved_at=now if fields["status"] in RESOLVED_STATUSES else None,
-                    **{"platforms": [], "channels": [], **fields})
+                    **{"platforms": [], "channels": [], "translations": {}, **fields})
     notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status, revision=1,
-                                        message=message, actor=actor.label))
+                                        message=message, actor=actor.label,
+                                        translations=messages))
     session.add(notice)
     try:
         session.flush()
@@ -220,6 +232,7 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
     check_fixed_in(fields.get("affected", notice.affected),
                    fields.get("fixed_in", notice.fixed_in))
     message = _message(data)
+    messages = _pop_message_translations(fields, message)
     before = snapshot(notice)
     hold_before, fix_critical_before = notice.hold_release, notice.fix_critical
     for name, value in fields.items():
@@ -238,7 +251,7 @@ def update_notice(session: Session, actor: Actor, notice: Notice,
     if before["status"] != notice.status or message:
         notice.timeline.append(NoticeUpdate(created_at=now, status=notice.status,
                                             revision=notice.revision, message=message,
-                                            actor=actor.label))
+                                            actor=actor.label, translations=messages))
     others_changed = (hold_before, fix_critical_before) != (notice.hold_release,
                                                             notice.fix_critical)
     if (changed or message) and not notice.draft and not publish:
@@ -345,5 +358,8 @@ def _notice_dict(notice: Notice, base_url: str) -> dict[str, Any]:
         "url": f"{base_url}/p/{product.slug}/known-issues/{notice.public_id}",
         "support_url": support_url(product),
         "timeline": [{"at": rfc3339(u.created_at), "status": u.status, "revision": u.revision,
-                      "message": u.message} for u in notice.timeline],
+                      "message": u.message, "translations": dict(u.translations or {})}
+                     for u in notice.timeline],
+        "locale": product.default_locale,
+        "translations": translations_for_api(notice),
     }

@@ -24,6 +24,12 @@ class Product(Versioned, Base):
     minimum_supported_version: Mapped[str | None] = mapped_column(sa.String(64))
     support_url: Mapped[str | None] = mapped_column(sa.String(500))
     support_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # The language of the vendor's own text (a notice's fields, release notes), and the
+    # other locales the vendor translates it into (BCP 47 tags, e.g. "hu", "de-CH").
+    default_locale: Mapped[str] = mapped_column(sa.String(35), default="en",
+                                                server_default="en")
+    offered_locales: Mapped[list[str]] = mapped_column(sa.JSON, default=list,
+                                                       server_default="[]")
     # Unique, so notice ids ({PREFIX}-{YYYY}-{NNNN}) never collide across products.
     notice_prefix: Mapped[str] = mapped_column(sa.String(16), index=True, unique=True)
     next_notice_number: Mapped[int] = mapped_column(default=1)

@@ -7,43 +7,47 @@ already use; each has a human name for people (built-in, or the vendor's own).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
+from ..i18n.catalogs import N_
 from ..textinput import check_optional_text
 from ..versions import ANY_PLATFORM, parse_platform
 from .models import Product
 
+# Marked for the catalogs; platform_name translates them for the reader.
 BUILTIN_NAMES: dict[str, str] = {
-    "windows-x86_64": "Windows (64-bit)",
-    "windows-arm64": "Windows on Arm",
-    "windows-x86": "Windows (32-bit)",
-    "macos-arm64": "macOS (Apple silicon)",
-    "macos-x86_64": "macOS (Intel)",
-    "macos-universal": "macOS (Apple silicon and Intel)",
-    "linux-x86_64": "Linux (64-bit)",
-    "linux-arm64": "Linux (Arm 64-bit)",
-    "linux-aarch64": "Linux (Arm 64-bit)",
-    "android-arm64": "Android",
-    "ios-arm64": "iPhone and iPad",
+    "windows-x86_64": N_("Windows (64-bit)"),
+    "windows-arm64": N_("Windows on Arm"),
+    "windows-x86": N_("Windows (32-bit)"),
+    "macos-arm64": N_("macOS (Apple silicon)"),
+    "macos-x86_64": N_("macOS (Intel)"),
+    "macos-universal": N_("macOS (Apple silicon and Intel)"),
+    "linux-x86_64": N_("Linux (64-bit)"),
+    "linux-arm64": N_("Linux (Arm 64-bit)"),
+    "linux-aarch64": N_("Linux (Arm 64-bit)"),
+    "android-arm64": N_("Android"),
+    "ios-arm64": N_("iPhone and iPad"),
 }
-ANY_NAME = "Every platform"
+ANY_NAME = N_("Every platform")
 MAX_DECLARED = 100
 MAX_NAME = 80
 
 
-def platform_name(product: Product | Any, platform: str) -> str:
-    """The name people read: the vendor's own, else the built-in one, else the id."""
+def platform_name(product: Product | Any, platform: str,
+                  translate: Callable[[str], str] = str) -> str:
+    """The name people read: the vendor's own, else the built-in one (``translate``d for
+    the reader), else the id."""
     for item in getattr(product, "platforms", None) or ():
         if item.get("id") == platform and item.get("name"):
             return str(item["name"])
     if platform == ANY_PLATFORM:
-        return ANY_NAME
-    return BUILTIN_NAMES.get(platform, platform)
+        return translate(ANY_NAME)
+    return translate(BUILTIN_NAMES[platform]) if platform in BUILTIN_NAMES else platform
 
 
 def used_platforms(session: Session, product: Product) -> list[str]:

@@ -12,6 +12,7 @@ from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
 from ..feeds import FORMATS
+from ..i18n.content import parse_locale, parse_offered
 from ..signing import parse_public_key
 from ..textinput import check_text
 from ..versioning import lock_for_edit
@@ -23,7 +24,8 @@ from .platforms import parse_declared, platform_name
 MAX_NAME = 200
 NOTICE_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,11}\Z")
 EDITABLE_FIELDS = ("name", "minimum_supported_version", "signing_keys", "support_url",
-                   "support_email", "notice_prefix", "platforms", "feed_formats", "failure_reports",
+                   "support_email", "notice_prefix", "platforms", "feed_formats",
+                   "default_locale", "offered_locales", "failure_reports",
                    "failure_alarm")
 
 
@@ -125,6 +127,8 @@ def product_to_dict(product: Product) -> dict[str, Any]:
                       for p in product.platforms or ()],
         "demo": product.is_demo,
         "feed_formats": list(product.feed_formats or []),
+        "default_locale": product.default_locale,
+        "offered_locales": list(product.offered_locales or []),
         "failure_reports": product.failure_reports,
         "failure_alarm": {"installs": product.failure_alarm_installs,
                           "percent": product.failure_alarm_percent},
@@ -146,6 +150,9 @@ def create_product(session: Session, actor: Actor, data: dict[str, Any]) -> Prod
         "platforms": parse_declared(data["platforms"]) if "platforms" in data else [],
         "feed_formats": parse_feed_formats(data.get("feed_formats", [])),
     }
+    default_locale = parse_locale(data.get("default_locale", "en"), "default_locale")
+    fields["default_locale"] = default_locale
+    fields["offered_locales"] = parse_offered(data.get("offered_locales", []), default_locale)
     keys = _parse_keys(data.get("signing_keys", []))
     chosen = _parse_notice_prefix(data["notice_prefix"]) if data.get("notice_prefix") else None
     # Two products created at once may both pick the same free default prefix: the unique
@@ -214,6 +221,12 @@ def update_product(session: Session, actor: Actor, product: Product,
         product.platforms = parse_declared(changes["platforms"])
     if "feed_formats" in changes:
         product.feed_formats = parse_feed_formats(changes["feed_formats"])
+    if "default_locale" in changes:
+        product.default_locale = parse_locale(changes["default_locale"], "default_locale")
+    if "default_locale" in changes or "offered_locales" in changes:
+        product.offered_locales = parse_offered(
+            changes.get("offered_locales", product.offered_locales or []),
+            product.default_locale)
     if "failure_reports" in changes or "failure_alarm" in changes:
         from ..reports.services import apply_settings
 

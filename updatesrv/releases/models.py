@@ -23,6 +23,9 @@ class Release(Versioned, Base):
     version_key: Mapped[str] = mapped_column(sa.String(64))
     channel: Mapped[str] = mapped_column(sa.String(32))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # {"hu": {"notes": ...}}: the notes in the product's other locales.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}")
     critical: Mapped[bool] = mapped_column(default=False)
     draft: Mapped[bool] = mapped_column(default=False)
     yanked: Mapped[bool] = mapped_column(default=False)

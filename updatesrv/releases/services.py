@@ -13,6 +13,7 @@ from ..accounts.services import Actor
 from ..audit import services as audit
 from ..db import utcnow
 from ..errors import InvalidInput
+from ..i18n.content import merge_translations, parse_translations, require_offered
 from ..outbox import release_events
 from ..products.models import Product
 from ..products.platforms import known_platforms, require_known
@@ -38,9 +39,9 @@ from .models import Release
 MAX_NOTES = 100_000
 MAX_REASON = 2000
 CREATE_FIELDS = {"version", "channel", "notes", "critical", "draft", "artifacts", "publish_at",
-                 *ROLLOUT_FIELDS - {"paused"}}
+                 "translations", *ROLLOUT_FIELDS - {"paused"}}
 PATCH_FIELDS = {"notes", "critical", "draft", "yanked", "yank_reason", "publish_at",
-                *ROLLOUT_FIELDS}
+                "translations", *ROLLOUT_FIELDS}
 
 
 def _bool(value: object, field: str) -> bool:
@@ -51,6 +52,17 @@ def _bool(value: object, field: str) -> bool:
 
 def _notes(value: object) -> str:
     return check_text(value, "notes", MAX_NOTES, strip=False)
+
+
+def _translations(product: Product, value: object,
+                  current: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """``{"hu": {"notes": "…"}}``: the notes in the product's offered locales, checked
+    like the notes themselves; a PATCH changes only the locales it names."""
+    parsed = parse_translations(
+        value, {"notes": lambda text, field: check_text(text, field, MAX_NOTES, strip=False)},
+        product.default_locale)
+    require_offered(parsed, product.offered_locales or ())
+    return merge_translations(current, parsed)
 
 
 def _channel(product: Product, value: object) -> str:
@@ -68,6 +80,7 @@ def release_to_dict(release: Release, base_url: str) -> dict[str, Any]:
         "version": release.version,
         "channel": release.channel,
         "notes": release.notes,
+        "translations": {tag: dict(t) for tag, t in sorted((release.translations or {}).items())},
         "critical": release.critical,
         "draft": release.draft,
         "yanked": release.yanked,
@@ -89,7 +102,8 @@ def release_to_dict(release: Release, base_url: str) -> dict[str, Any]:
 def _snapshot(release: Release) -> dict[str, Any]:
     return {
         "version": release.version, "channel": release.channel, "notes": release.notes,
-        "critical": release.critical, "draft": release.draft, "yanked": release.yanked,
+        "translations": release.translations or {}, "critical": release.critical,
+        "draft": release.draft, "yanked": release.yanked,
         "yank_reason": release.yank_reason, "publish_at": rfc3339(release.publish_at),
         "published_at": rfc3339(release.published_at),
         "artifacts": {a.platform if a.kind == "full" else f"{a.platform}:{a.kind}": a.sha256
@@ -208,6 +222,7 @@ def create_release(session: Session, actor: Actor, product: Product,
     version = parse_version(data.get("version"))
     channel = _channel(product, data.get("channel"))
     notes = _notes(data.get("notes"))
+    translations = _translations(product, data.get("translations", {}), {})
     critical = _bool(data.get("critical", False), "critical")
     draft = _bool(data.get("draft", False), "draft")
     publish_at = parse_rfc3339(data.get("publish_at"), "publish_at")
@@ -235,7 +250,8 @@ def create_release(session: Session, actor: Actor, product: Product,
     if existing is None:
         release = Release(product_id=product.id, version=str(version),
                           version_key=version_key(version), channel=channel, notes=notes,
-                          critical=critical, draft=draft, publish_at=publish_at,
+                          translations=translations, critical=critical, draft=draft,
+                          publish_at=publish_at,
                           published_at=None if draft else (publish_at or utcnow()))
         release.artifacts = [artifact_from_input(a) for a in artifacts or []]
         apply_rollout_fields(release, data, utcnow())
@@ -258,7 +274,8 @@ def create_release(session: Session, actor: Actor, product: Product,
                          after=_snapshot(release))
             session.commit()
             return release, True
-    if _matches_retry(existing, data, channel, notes, critical, draft, artifacts, publish_at):
+    if _matches_retry(existing, data, channel, notes, critical, draft, artifacts,
+                      publish_at) and (existing.translations or {}) == translations:
         return existing, False
     raise VersionExists(
         f"{product.slug} {existing.version} already exists (PEP 440 treats {str(version)!r} and "
@@ -285,6 +302,9 @@ def update_release(session: Session, actor: Actor, release: Release,
     now = utcnow()
     if "notes" in changes:
         release.notes = _notes(changes["notes"])
+    if "translations" in changes:
+        release.translations = _translations(release.product, changes["translations"],
+                                             release.translations or {})
     if "critical" in changes:
         release.critical = _bool(changes["critical"], "critical")
     if "publish_at" in changes:

@@ -3,7 +3,7 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.Intl || !Intl.DateTimeFormat) return;
-  var format = new Intl.DateTimeFormat(undefined, {
+  var format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
     year: "numeric", month: "short", day: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });

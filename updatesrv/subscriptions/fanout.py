@@ -51,8 +51,7 @@ def mails_for_event(session: Session, event: OutboxEvent, now: dt.datetime,
             continue
         url = (f"{base}/p/{slug}/subscriptions/unsubscribe"
                f"?token={unsubscribe_token(secret, sub)}")
-        mail = mails.notice_mail(event.kind, notice, product_name,
-                                 mails.describe_filter(sub, notice["title"]), url)
+        mail = mails.notice_mail(event.kind, notice, product_name, sub, url)
         rows.append(message_row(
             channel="mail", purpose=event.kind,
             # One mail per (subscription, notice, revision, timeline entry), however often

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..db import read_only
 from ..deltas.models import Delta
+from ..i18n.content import best_locale
 from ..notices.models import SEVERITIES, Notice
 from ..products.aliases import reported_platform
 from ..products.models import Product
@@ -81,6 +82,9 @@ class CatalogRelease:
     deltas: Mapping[str, CatalogArtifact] = field(default_factory=dict)
     # The SemVer spelling for updaters that need one; None leaves it out of those feeds.
     semver: str | None = None
+    # The notes in the product's other locales: {"hu": {"notes": ...}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
+                                                          hash=False)
     # Binary deltas the server built (updatesrv/deltas), by (platform, from version_key).
     patches: Mapping[tuple[str, str], CatalogPatch] = field(default_factory=dict)
 
@@ -111,6 +115,9 @@ class CatalogNotice:
     hold_release: Version | None = None
     # Offer the fixing release to affected installs as critical (always for critical ones).
     fix_critical: bool = False
+    # The text in the product's other locales: {"hu": {"title": ..., ...}}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False,
+                                                          hash=False)
 
     def fixed_by(self, version: Version) -> bool:
         """Whether moving to ``version`` leaves this issue behind: at or above the fix and
@@ -152,6 +159,9 @@ class Catalog:
     notices: tuple[CatalogNotice, ...] = ()
     # Compatible feed formats the vendor switched on (updatesrv.feeds.FORMATS).
     feed_formats: frozenset[str] = frozenset()
+    # The language of the vendor's own text, and the other locales it is translated into.
+    default_locale: str = "en"
+    offered_locales: tuple[str, ...] = ()
     # The vendor collects failure reports (POST .../reports answers 404 while not).
     failure_reports: bool = False
     # The product row's edit counter (its ETag's first part; see versioning.py).
@@ -164,8 +174,8 @@ class Catalog:
     # few versions, so it is computed once per catalog and key.
     _notice_memo: dict[tuple[str, str, str | None], tuple[CatalogNotice, ...]] = field(
         default_factory=dict, repr=False, compare=False, init=False)
-    # Serialised form of each notice per base URL, built once (see updates/response.py).
-    body_memo: dict[tuple[str, str], dict[str, object]] = field(
+    # Serialised form of each notice per base URL and locale, built once (response.py).
+    body_memo: dict[tuple[str, str, str], dict[str, object]] = field(
         default_factory=dict, repr=False, compare=False, init=False)
     # Whole check answers (bytes, ETag, signed statement) by everything they depend on;
     # see answer_key(). Signing once per cached answer keeps signatures off the hot path.
@@ -196,6 +206,11 @@ class Catalog:
         visible = bisect.bisect_right(self._publish_times, now)
         rollouts = tuple(in_rollout(install_id, self.slug, r) for r in self._partial_rollouts)
         return (str(version), channel, platform, base_url, visible, rollouts)
+
+    def match_locale(self, requested: str | None) -> str:
+        """The product's locale for a reader's tag (hu-HU → hu → the default): the one
+        part of a check answer's cache key that a locale changes."""
+        return best_locale(requested, self.offered_locales, self.default_locale)
 
     def remember_answer(self, key: tuple[object, ...], answer: CachedAnswer) -> None:
         if len(self.answer_memo) >= MEMO_LIMIT:
@@ -275,7 +290,8 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
             publish_at=r.publish_at, artifacts=artifacts, rollout_percent=r.rollout_percent,
             paused=r.paused,
             min_upgrade_from=Version(r.min_upgrade_from) if r.min_upgrade_from else None,
-            deltas=deltas, semver=to_semver(version), patches=patches.get(r.id, {})))
+            deltas=deltas, semver=to_semver(version), patches=patches.get(r.id, {}),
+            translations=dict(r.translations or {})))
     releases.sort(key=lambda r: r.version, reverse=True)
     # Drafts and withdrawn notices reach no install.
     notices = [catalog_notice(n) for n in session.scalars(sa.select(Notice).where(
@@ -296,6 +312,8 @@ def load_catalog(session: Session, product: Product, revision: int) -> Catalog:
         notices=tuple(notices), product_row_version=product.row_version,
         feed_formats=frozenset(product.feed_formats or ()),
         own_platforms=own, registry=frozenset((*own, *BUILTIN_NAMES)),
+        default_locale=product.default_locale,
+        offered_locales=tuple(product.offered_locales or ()),
         failure_reports=product.failure_reports,
         stopped_channels=frozenset(session.scalars(
             sa.select(EmergencyStop.channel).where(EmergencyStop.product_id == product.id))))
@@ -333,7 +351,7 @@ def catalog_notice(n: Notice) -> CatalogNotice:
         fixed_in=Version(n.fixed_in) if n.fixed_in else None, fixed_in_text=n.fixed_in,
         updated_at=n.updated_at,
         hold_release=Version(n.hold_release) if n.hold_release else None,
-        fix_critical=n.fix_critical)
+        fix_critical=n.fix_critical, translations=dict(n.translations or {}))
 
 
 _REVISION = (sa.select(Product.id, Product.catalog_revision)

@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Flask, Response
-from markupsafe import Markup
 
+from ..i18n.words import (
+    affected_text,
+    error_text,
+    error_words,
+    platform_text,
+    severity_name,
+    status_name,
+)
 from ..markdown import render_markdown
-from ..notices.services import affected_in_words
-from ..products.platforms import platform_name
 from ..timeutil import rfc3339
 from .downloads import bp as downloads_bp
 from .public import bp as public_bp
 from .reach_pages import register_reach_pages
-
-
-def _time_element(value: dt.datetime | None) -> Markup:
-    """A <time> in UTC; static/localtime.js shows it in the viewer's zone."""
-    if value is None:
-        return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(
-        rfc3339(value), value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def _plain(value: object) -> str:
@@ -45,13 +40,15 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(downloads_bp)
     register_reach_pages(app)
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.globals["affected_in_words"] = affected_in_words
+    app.jinja_env.globals["affected_in_words"] = affected_text
+    app.jinja_env.globals["error_words"] = error_words
+    app.jinja_env.globals["error_text"] = error_text
+    app.jinja_env.filters["severity_name"] = severity_name
+    app.jinja_env.filters["status_name"] = status_name
     app.jinja_env.filters["rfc3339"] = rfc3339
-    app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
-    app.jinja_env.filters["datetime"] = _time_element
     app.jinja_env.filters["plain"] = _plain
     app.jinja_env.filters["plural"] = plural
-    app.jinja_env.filters["platform_name"] = lambda pid, product: platform_name(product, pid)
+    app.jinja_env.filters["platform_name"] = lambda pid, product: platform_text(product, pid)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -12,6 +12,9 @@ from .. import runtime
 from ..api.helpers import base_url, json_response
 from ..db import db, utcnow
 from ..errors import InvalidInput, NotFound
+from ..i18n import gettext
+from ..i18n.hints import version_hint
+from ..i18n.words import affected_text, status_name
 from ..notices.links import notices_for_release, releases_for_notice
 from ..notices.models import RESOLVED_STATUSES, SEVERITIES, STATUSES, Notice
 from ..notices.osv import notice_to_osv
@@ -100,19 +103,17 @@ def _am_i_affected(prod: Product, catalog: Catalog) -> dict[str, Any] | None:
     try:
         version = parse_version(raw_version)
     except InvalidInput:
-        result["error"] = (f"“{raw_version[:64]}” does not look like a version number. Version "
-                           "numbers look like 2.0 or 2.0.1; you can find yours in the app's "
-                           "About window.")
+        result["error"] = version_hint(raw_version)
         return result
     raw_platform = request.args.get("platform", "").strip()
     try:
         platform = catalog.reported_platform(raw_platform or None)
     except InvalidInput:
-        result["error"] = "Choose your computer from the list, or “I don't know”."
+        result["error"] = gettext("Choose your computer from the list, or “I don't know”.")
         return result
     channel = request.args.get("channel") or catalog.channels[0]
     if channel not in catalog.channels:
-        result["error"] = "Choose one of the listed release channels."
+        result["error"] = gettext("Choose one of the listed release channels.")
         return result
     decision: Decision = decide(UpdateQuery(version=version, channel=channel, platform=platform,
                                             now=utcnow()), catalog)
@@ -150,11 +151,13 @@ def known_issues(product: str) -> str:
     groups: list[tuple[str, list[Notice]]] = []
     for notice in shown:
         if notice.status in RESOLVED_STATUSES:
-            label = ("Recently fixed" if notice.status == "fixed" and notice.resolved_at
+            label = (gettext("Recently fixed") if notice.status == "fixed"
+                     and notice.resolved_at
                      and now - notice.resolved_at < dt.timedelta(days=RECENTLY_FIXED_DAYS)
-                     else "Fixed" if notice.status == "fixed" else "Withdrawn")
+                     else gettext("Fixed") if notice.status == "fixed"
+                     else gettext("Withdrawn"))
         else:
-            label = notice.status.capitalize()
+            label = status_name(notice.status).capitalize()
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
         groups[-1][1].append(notice)
@@ -180,7 +183,7 @@ def notice_page(product: str, notice_id: str) -> str:
     prod = get_product(db.session, product)
     notice = get_notice(db.session, prod, notice_id)
     return render_template("public/notice.html", product=prod, notice=notice,
-                           affected_text=affected_in_words(notice.affected),
+                           affected_text=affected_text(notice.affected),
                            fix_release=_fix_release(prod, notice),
                            links=releases_for_notice(db.session, prod, notice),
                            support=support_url(prod))

@@ -26,6 +26,7 @@ from ..errors import UpdatesrvError
 from ..feedback.models import KINDS
 from ..feedback.services import counts as feedback_counts
 from ..feedback.services import leave_message, vote, vote_of
+from ..i18n.catalogs import current_locale
 from ..notices.models import Notice
 from ..notices.services import get_notice, support_url
 from ..products.platforms import install_choices
@@ -68,6 +69,7 @@ def subscribe(product: str) -> Any:
         return render_template("public/subscribe.html", product=prod, platform_choices=choices,
                                form=form, error=None, notice=notice)
     data = {k: form.get(k, "") for k in ("email", "notice_id", "version", "platform")}
+    data["locale"] = current_locale()  # every mail to them is in the page's language
     try:
         _rate_limit("subscribe", "SUBSCRIBE_RATE_LIMIT")
         subs.subscribe(db.session, prod, data)

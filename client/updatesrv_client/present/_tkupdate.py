@@ -102,10 +102,10 @@ class UpdateDialog(Dialog):
         self.status.pack_forget()
         if result.update is None:
             self.phase = "up-to-date"
-            self.set_header("You are up to date", f"{result.product} "
+            self.set_header("You are up to date", f"{result.product_name} "
                             f"{result.installed.version}", "info")
             self.body.clear()
-            self.body.add(f"{one_line(result.product)} {one_line(result.installed.version)} "
+            self.body.add(f"{one_line(result.product_name)} {one_line(result.installed.version)} "
                           f"is the newest version on the {one_line(result.channel)} "
                           "channel.\n")
             self.set_buttons(("Close", self.close))

@@ -47,7 +47,7 @@ def console(result: CheckResult, file: TextIO | None = None, *,
     out = file or sys.stdout
     notices = result.new_notices if only_new else result.notices
     update = result.update
-    name = f"{_one_line(result.product)} {_one_line(result.installed.version)}"
+    name = f"{_one_line(result.product_name)} {_one_line(result.installed.version)}"
     if notices:
         out.write(f"Known issues affecting {name}:\n\n")
         for notice in notices:

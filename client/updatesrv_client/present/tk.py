@@ -55,7 +55,7 @@ class NoticeDialog(Dialog):
                  only_new: bool = False, on_update: Callable[[Update], Any] | None = None,
                  note: str = "", on_close: Callable[[], Any] | None = None,
                  support_url: str | None = None) -> None:
-        name = result.product if result else client.product if client else "this app"
+        name = result.product_name if result else client.product if client else "this app"
         super().__init__(master, f"Known issues — {name}")
         self.updates = client
         self.on_update = on_update
@@ -100,7 +100,7 @@ class NoticeDialog(Dialog):
         self.notices = tuple(sorted(notices, key=lambda n: _RANK.get(n.severity, 9)))
         self.dont_show.clear()
         self.body.clear()
-        product = self.result.product if self.result else (
+        product = self.result.product_name if self.result else (
             self.updates.product if self.updates else "")
         version = self.result.installed.version if self.result else (
             self.updates.version if self.updates else "")
