@@ -1,15 +1,15 @@
 """Per-locale content: a product's default and offered locales; notice, timeline and
 release-notes translations
 
-Revision ID: 0021_locales
-Revises: 0020_outbox_isolation
+Revision ID: 0022_locales
+Revises: 0021_passkeys
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0021_locales'
-down_revision = '0020_outbox_isolation'
+revision = '0022_locales'
+down_revision = '0021_passkeys'
 branch_labels = None
 depends_on = None
 
