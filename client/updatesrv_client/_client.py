@@ -1,34 +1,32 @@
-"""UpdateClient: the check, the notices shown, the download. HTTP lives in _transport,
-memory in _state, the answer's shape in _models."""
+"""UpdateClient: the check, the notices shown, the download (its bytes are moved and
+checked in _download). HTTP lives in _transport, memory in _state, the answer's shape in
+_models."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import platform as _platform
-import re
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
-from urllib.parse import quote, unquote, urlsplit
+from typing import Any
+from urllib.parse import quote
 
 import requests
 
-from . import _delta, _failures, _reach, _signatures
+from . import _failures, _reach, _signatures
+from ._download import Downloader
 from ._locale import system_locale, to_bcp47
 from ._models import CheckResult, Notice, Update, parse_check
 from ._state import State
 from ._transport import Reply, Transport, parse_json
 from ._trust import ServerTrust, Target, guard_offer
 from .errors import (
-    DownloadError,
     IntegrityError,
-    NetworkError,
     ProductNotFound,
     RequestRejected,
     ServerError,
@@ -43,10 +41,6 @@ DEFAULT_TIMEOUT = (5.0, 15.0)  # connect, read: per socket operation (seconds)
 DEFAULT_DEADLINE = 30.0  # the whole check, whatever the server does (seconds)
 MAX_ANSWER_BYTES = 1024 * 1024  # a check answer is a few KiB; refuse anything near this
 MAX_ERROR_BYTES = 64 * 1024
-# A download may take as long as this rate needs for its size, and at least five minutes.
-DOWNLOAD_MIN_RATE = 64 * 1024  # bytes per second
-DOWNLOAD_MIN_SECONDS = 300.0
-CHUNK = 64 * 1024
 SEVERITY_ORDER = ("critical", "major", "minor", "info")
 
 
@@ -322,120 +316,14 @@ class UpdateClient:
             # Before any byte is fetched: a manifest that names another release is refused.
             _signatures.verify_manifest(self._vendor_keys, update, self.product,
                                         self.platform)
-        dest_dir = Path(dest_dir)
-        name = unquote(urlsplit(update.download_url).path.rsplit("/", 1)[-1])
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or f"update-{update.version}"
-        dest = dest_dir / name
-        part = dest_dir / (name + ".part")
-        patch = dest_dir / (name + ".delta.part")
-        seconds = deadline if deadline is not None else max(
-            DOWNLOAD_MIN_SECONDS, update.size / DOWNLOAD_MIN_RATE)
+        downloader = Downloader(self._transport, self._vendor_keys)
         try:
-            dest_dir.mkdir(parents=True, exist_ok=True)
-            if installed_file is not None and self._from_delta(
-                    update, Path(installed_file), patch, dest, progress, seconds):
-                return dest
-            self._fetch(update.download_url, update.size, part, progress, seconds)
-            self._verify(update, part)
-            os.replace(part, dest)
-            patch.unlink(missing_ok=True)
+            return downloader.download(update, Path(dest_dir), progress, deadline,
+                                       None if installed_file is None else Path(installed_file))
         except UpdateCheckError as exc:
-            with contextlib.suppress(OSError):
-                part.unlink()
             self.report_failure("update_failure", version=update.version, step=(
                 "verify" if isinstance(exc, IntegrityError | SignatureError) else "download"))
             raise
-        except OSError as exc:
-            self.report_failure("update_failure", version=update.version, step="download")
-            raise DownloadError(f"cannot write the download: {exc}") from None
-        return dest
-
-    def _from_delta(self, update: Update, installed: Path, patch: Path, dest: Path,
-                    progress: Callable[[int, int], object] | None, seconds: float) -> bool:
-        """Rebuilds the update at ``dest`` from the installed file and the offered delta;
-        False (and the caller downloads the full file) on any failure. An interrupted delta
-        download keeps its ``.delta.part`` for the next attempt to resume."""
-        delta = update.delta
-        if delta is None or not _delta.can_apply(delta.algorithm):
-            return False
-        rebuilt = dest.with_name(dest.name + ".rebuilt")
-        try:
-            if not installed.is_file() or _delta.file_sha256(installed) != delta.from_sha256:
-                log.info("the installed file is not the delta's base; downloading %s in full",
-                         update.version)
-                patch.unlink(missing_ok=True)
-                return False
-            self._fetch(delta.url, delta.size, patch, progress, seconds)
-            if patch.stat().st_size != delta.size or _delta.file_sha256(patch) != delta.sha256:
-                raise IntegrityError("the downloaded delta does not match its SHA-256")
-            _delta.apply_patch(installed, patch, rebuilt, update.size)
-            self._verify(update, rebuilt)
-            os.replace(rebuilt, dest)
-        except NetworkError as exc:
-            log.info("delta download interrupted (%s); downloading the full file", exc)
-            return False
-        except (UpdateCheckError, _delta.PatchError, OSError) as exc:
-            log.warning("delta for %s not usable (%s); downloading the full file",
-                        update.version, exc)
-            patch.unlink(missing_ok=True)
-            return False
-        finally:
-            rebuilt.unlink(missing_ok=True)
-        patch.unlink(missing_ok=True)
-        return True
-
-    def _fetch(self, url: str, size: int, part: Path,
-               progress: Callable[[int, int], object] | None, seconds: float) -> None:
-        have = part.stat().st_size if part.exists() else 0
-        if have > size:
-            part.unlink()
-            have = 0
-        if have == size:
-            return
-        headers = {"Range": f"bytes={have}-"} if have else {}
-        out: list[IO[bytes]] = []
-        done = [have]
-
-        def on_response(response: requests.Response) -> None:
-            if response.status_code == 206:
-                mode = "ab"
-            elif response.status_code == 200:
-                mode, done[0] = "wb", 0
-            else:
-                raise DownloadError(f"download failed: HTTP {response.status_code}")
-            out.append(open(part, mode))  # noqa: SIM115 - closed after the stream
-
-        def on_chunk(chunk: bytes) -> None:
-            done[0] += len(chunk)
-            if done[0] > size:
-                raise IntegrityError(f"the download is larger than the advertised "
-                                     f"{size} bytes")
-            try:
-                out[0].write(chunk)
-            except OSError as exc:
-                raise DownloadError(f"cannot write the download: {exc}") from None
-            if progress is not None:
-                progress(done[0], size)
-
-        # A NetworkError keeps the .part file: the next attempt resumes from it.
-        try:
-            self._transport.stream(url, headers, seconds, on_response, on_chunk)
-        finally:
-            for fh in out:
-                fh.close()
-
-    def _verify(self, update: Update, part: Path) -> None:
-        size = part.stat().st_size
-        if size != update.size:
-            raise IntegrityError(f"downloaded {size} bytes, expected {update.size}")
-        digest = hashlib.sha256()
-        with open(part, "rb") as fh:
-            while chunk := fh.read(CHUNK):
-                digest.update(chunk)
-        if digest.hexdigest() != update.sha256:
-            raise IntegrityError("the downloaded file's SHA-256 does not match the server's")
-        if self._vendor_keys and not update.manifest_signature:
-            _signatures.verify_file(self._vendor_keys, part, update.signature)
 
 
 def check_for_updates(server: str, product: str, version: str,
