@@ -17,7 +17,7 @@ from .reports.buffer import ReportBuffer
 from .stats.services import CheckRecorder
 from .storage import FileStorage, open_storage
 from .trust.keys import Keyring
-from .updates.catalog import CatalogCache
+from .updates.catalog_cache import CatalogCache
 
 __all__ = ["create_app"]
 

@@ -17,7 +17,8 @@ from werkzeug.http import parse_etags, quote_etag
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
 from ..trust.statements import sign_check
-from ..updates.catalog import CachedAnswer, Catalog, CatalogCache
+from ..updates.catalog import CachedAnswer, Catalog
+from ..updates.catalog_cache import CatalogCache
 from ..updates.decision import UpdateQuery, decide, in_rollout
 from ..updates.response import check_body
 from ..versions import PLATFORM_RE, parse_version
