@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from updatesrv import create_app, runtime
 from updatesrv.accounts import services as accounts
+from updatesrv.accounts import tokens
 from updatesrv.db import db, write_intent
 from updatesrv.models import Base
 from updatesrv.trust.keys import generate
@@ -33,7 +34,7 @@ def main() -> None:
         with db.engine.begin() as conn:
             Base.metadata.create_all(conn)
         vendor = accounts.create_vendor(db.session, "acme", "Acme Inc.")
-        _, token = accounts.create_token(db.session, vendor, "js-tests", "owner")
+        _, token = tokens.create_token(db.session, vendor, "js-tests", "owner")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
