@@ -39,3 +39,30 @@ def test_valid_range_still_works(download):
     response = download.get(URL, headers={"Range": "bytes=10-19"})
     assert response.status_code == 206 and response.data == PAYLOAD[10:20]
     assert response.headers["Content-Range"] == f"bytes 10-19/{len(PAYLOAD)}"
+
+
+def test_several_satisfiable_ranges_are_one_multipart_answer(download):
+    response = download.get(URL, headers={"Range": "bytes=0-1,3-4"})
+    assert response.status_code == 206
+    assert response.mimetype == "multipart/byteranges"
+    boundary = response.mimetype_params["boundary"]
+    parts = [p for p in response.data.split(f"--{boundary}".encode()) if p.strip(b"-\r\n")]
+    assert len(parts) == 2
+    for part, (start, end) in zip(parts, [(0, 1), (3, 4)], strict=True):
+        head, _, body = part.partition(b"\r\n\r\n")
+        assert f"Content-Range: bytes {start}-{end}/{len(PAYLOAD)}".encode() in head
+        assert body.rstrip(b"\r\n") == PAYLOAD[start:end + 1]
+
+
+@pytest.mark.parametrize("header", ["bytes=-0", "bytes=-0,-0"])
+def test_an_empty_suffix_range_is_unsatisfiable(download, header):
+    # RFC 9110 14.1.1: a suffix-length of 0 selects nothing, so the set is unsatisfiable.
+    response = download.get(URL, headers={"Range": header})
+    assert response.status_code == 416, (header, response.status_code)
+    assert response.headers["Content-Range"] == f"bytes */{len(PAYLOAD)}"
+
+
+def test_an_empty_suffix_beside_other_ranges_is_left_out(download):
+    response = download.get(URL, headers={"Range": "bytes=10-19, -0"})
+    assert response.status_code == 206 and response.data == PAYLOAD[10:20]
+    assert response.headers["Content-Range"] == f"bytes 10-19/{len(PAYLOAD)}"

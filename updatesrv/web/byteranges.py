@@ -5,6 +5,7 @@ with one ranged request to the storage."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
@@ -14,6 +15,29 @@ from werkzeug.datastructures import Range
 # More parts than any differential download asks for in one request; a longer list is
 # answered with the whole file instead (RFC 9110 allows ignoring Range).
 MAX_PARTS = 1000
+# One range of RFC 9110 14.1.1: first-[last], or -suffix_length.
+_RANGE_SPEC = re.compile(r"\d+-\d*|-(\d+)")
+
+
+def without_empty_suffixes(value: str) -> str | None:
+    """Werkzeug refuses a whole Range header that holds a suffix range of length 0
+    (``bytes=-0``), which RFC 9110 allows and which selects nothing. Returns the ranges
+    without those ('' when none is left: the set is unsatisfiable, a 416), or None when the
+    header has no such range or is not a byte range set (handled as before)."""
+    unit, sep, specs = value.partition("=")
+    if not sep or unit.strip().lower() != "bytes":
+        return None
+    kept, dropped = [], False
+    for spec in (part.strip() for part in specs.split(",")):
+        match = _RANGE_SPEC.fullmatch(spec)
+        if match is None:
+            if spec:  # RFC 9110 5.6.1: empty list elements are allowed and ignored
+                return None
+        elif match.group(1) is not None and int(match.group(1)) == 0:
+            dropped = True
+        else:
+            kept.append(spec)
+    return ",".join(kept) if dropped else None
 
 
 def satisfiable_ranges(parsed: Range, length: int) -> list[tuple[int, int]]:

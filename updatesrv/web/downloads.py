@@ -15,7 +15,12 @@ from ..errors import NotFound
 from ..releases.artifacts import find_download
 from ..releases.models import Artifact
 from ..storage import DirectoryStorage
-from .byteranges import MAX_PARTS, multipart_byteranges, satisfiable_ranges
+from .byteranges import (
+    MAX_PARTS,
+    multipart_byteranges,
+    satisfiable_ranges,
+    without_empty_suffixes,
+)
 
 bp = Blueprint("downloads", __name__)
 
@@ -36,6 +41,7 @@ def download(product: str, version: str, platform: str, filename: str) -> Respon
     # Several ranges (electron-updater's differential download): S3 servers answer them
     # with the whole object and Werkzeug's send_file with 416, so the parts are sent here;
     # behind nginx (X-Accel-Redirect) nginx answers them itself.
+    _drop_empty_suffix_ranges(artifact.size)
     spans = _several_ranges(artifact) if target is not None or not accel else None
     if spans is not None:
         key = artifact.storage_path
@@ -75,6 +81,7 @@ def delta(product: str, sha256: str) -> Response:
 
 def _send_stored(path: Path, sha256: str, filename: str) -> Response:
     # send_file answers Range and If-Range/If-None-Match, so clients can resume.
+    _drop_empty_suffix_ranges(path.stat().st_size)
     _ignore_unusable_range()
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=filename, conditional=True, etag=sha256,
@@ -125,6 +132,18 @@ def _several_ranges(artifact: Artifact) -> list[tuple[int, int]] | None:
     if not spans:
         raise RequestedRangeNotSatisfiable(length=artifact.size)
     return spans if len(spans) <= MAX_PARTS else None
+
+
+def _drop_empty_suffix_ranges(length: int) -> None:
+    """``bytes=-0`` selects nothing (RFC 9110 14.1.1): alone it is a 416; beside other
+    ranges it is left out. Werkzeug would ignore the whole header and send the file."""
+    value = request.environ.get("HTTP_RANGE")
+    kept = without_empty_suffixes(value) if value else None
+    if kept is None:
+        return
+    if not kept:
+        raise RequestedRangeNotSatisfiable(length=length)
+    request.environ["HTTP_RANGE"] = "bytes=" + kept
 
 
 def _ignore_unusable_range() -> None:
