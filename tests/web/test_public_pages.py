@@ -61,6 +61,18 @@ def test_known_issues_page_and_am_i_affected(client, api, story):
     assert "does not look like a version number" in bad and "PEP 440" not in bad
 
 
+def test_version_fields_stop_at_the_longest_version_the_server_reads(client, story):
+    """Issue 18.8: a pasted log must not turn the "Am I affected?" GET into a request line
+    the web server refuses; 64 characters is parse_version's limit."""
+    html = text(client.get("/p/ledgerly/known-issues/"))
+    fields = re.findall(r'<input[^>]*name="version"[^>]*>', html)
+    visible = [f for f in fields if 'type="hidden"' not in f]
+    assert visible  # "Am I affected?" (and the subscription form where mail is set up)
+    assert all('maxlength="64"' in f for f in visible), visible
+    long = text(client.get("/p/ledgerly/known-issues/?version=" + "9" * 65))
+    assert "No known issues affect" not in long  # refused with a message, not a silent miss
+
+
 def test_known_issues_filters_and_fixed_section(client, api, story):
     other = file_notice(api, title="Printing is slow", severity="minor", affected=">=1.0,<2.0.0")
     api.patch(f"/api/v1/products/ledgerly/notices/{other['id']}",
