@@ -48,7 +48,7 @@ i18n-compile: $(MO_FILES)
 
 ## Create the virtualenv, the SQLite database (with a demo product when empty), and serve.
 run: $(STAMP) $(MO_FILES)
-	$(BIN)/updatesrv init --demo
+	$(BIN)/updatesrv init --demo --bind $(BIND)
 	@echo
 	@echo "  demo product: /p/ledgerly-demo/ and the console: /console/ on the address"
 	@echo "  printed below (\"updatesrv is serving on ...\"); demo vendor login:"

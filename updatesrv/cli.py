@@ -85,8 +85,10 @@ def _ensure_instance_config(app: Flask) -> None:
 @click.command("init")
 @click.option("--demo/--no-demo", default=False,
               help="Seed a clearly marked demo product when the database is empty.")
+@click.option("--bind", default="127.0.0.1:5000", show_default=True,
+              help="The address `serve` will listen on, for the demo's printed commands.")
 @with_appcontext
-def init_command(demo: bool) -> None:
+def init_command(demo: bool, bind: str) -> None:
     """Create the instance folder, a secret key, the database schema and (with --demo)
     sample data on an empty database."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -98,7 +100,7 @@ def init_command(demo: bool) -> None:
         from .demo import describe_demo, seed_demo
 
         created = seed_demo(db.session, app)
-        click.echo(describe_demo(created))
+        click.echo(describe_demo(created, bind))
 
 
 def _read_password(password_stdin: bool) -> str:

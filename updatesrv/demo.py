@@ -88,16 +88,30 @@ def seed_demo(session: Session, app: Flask) -> dict[str, Any] | None:
             "product": product.slug}
 
 
-def describe_demo(created: dict[str, Any] | None) -> str:
+def browsable(bind: str) -> str:
+    """The ``host:port`` a person on this machine types for a ``--bind`` address: a server
+    listening on every interface (0.0.0.0, ::, or no host) is reached on loopback."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or bind.startswith(("unix:", "fd://")):
+        return "127.0.0.1:5000"
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host in ("[::]", "::"):
+        host = "[::1]"
+    return f"{host}:{port}"
+
+
+def describe_demo(created: dict[str, Any] | None, bind: str = "127.0.0.1:5000") -> str:
     if created is None:
         return "database already has data; no demo seeded"
+    base = f"http://{browsable(bind)}"
     return (
         "Seeded the DEMO product 'ledgerly-demo' (sample data, clearly marked as such).\n"
         f"  Vendor login:  {created['email']} / {created['password']}\n"
         f"  API token (shown once): {created['token']}\n"
-        "  Try (on the address `serve` prints; 127.0.0.1:5000 by default):\n"
-        "    curl 'http://127.0.0.1:5000/api/v1/products/ledgerly-demo/check"
+        f"  Try (once `serve` says it is serving on {bind}):\n"
+        f"    curl '{base}/api/v1/products/ledgerly-demo/check"
         "?version=2.0.0&platform=windows-x86_64'\n"
         # This interpreter is the one with the client installed (the project's .venv).
-        f"    {sys.executable} -m updatesrv_client notices --server http://127.0.0.1:5000 "
+        f"    {sys.executable} -m updatesrv_client notices --server {base} "
         "--product ledgerly-demo --version 2.0.0 --platform windows-x86_64")
