@@ -16,7 +16,6 @@ from .updates.rules import range_can_match
 PLATFORM_RE = re.compile(r"^[a-z0-9_-]{1,64}\Z")
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 CHANNEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
-ANY_PLATFORM = "any"
 # "2,0,0": a version typed with decimal commas, which the range syntax reads as clauses.
 DECIMAL_COMMAS_RE = re.compile(r"^\s*\d+(?:\s*,\s*\d+)+\s*$")
 DEFAULT_CHANNELS = ("stable", "beta", "nightly")

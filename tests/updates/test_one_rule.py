@@ -68,6 +68,19 @@ def test_notice_applies_to_release(platforms: tuple[str, ...], release_platforms
                                            release_platforms) is expected
 
 
+@pytest.mark.parametrize(("release_version", "release_platforms", "version", "platform",
+                          "expected"), [
+    ("2.0.0", ["windows-x86_64"], "2.0", "windows-x86_64", True),  # 2.0 is 2.0.0
+    ("2.0.0", ["windows-x86_64"], "2.0.1", "windows-x86_64", False),
+    ("2.0.0", ["macos-arm64"], "2.0.0", "windows-x86_64", False),
+    ("2.0.0", ["any"], "2.0.0", "windows-x86_64", True),
+    ("2.0.0", ["macos-arm64"], "2.0.0", "", True),  # no platform: any file
+])
+def test_ships_on(release_version: str, release_platforms: list[str], version: str,
+                  platform: str, expected: bool) -> None:
+    assert rules.ships_on(release_version, release_platforms, version, platform) is expected
+
+
 @pytest.mark.parametrize(("draft", "published_at", "publish_at", "expected"), [
     (False, PAST, None, True),
     (True, None, None, False),

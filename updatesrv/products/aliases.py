@@ -10,7 +10,8 @@ import re
 from collections.abc import Collection, Sequence
 
 from ..errors import InvalidInput
-from ..versions import ANY_PLATFORM, parse_platform
+from ..updates.rules import ANY_PLATFORM
+from ..versions import parse_platform
 
 # Aliases in order of preference.
 OS_ALIASES = {

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput
 from ..i18n.catalogs import N_
 from ..textinput import check_optional_text
-from ..versions import ANY_PLATFORM, parse_platform
+from ..updates.rules import ANY_PLATFORM
+from ..versions import parse_platform
 from .models import Product
 
 # Marked for the catalogs; platform_name translates them for the reader.

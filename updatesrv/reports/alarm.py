@@ -22,9 +22,10 @@ from ..db import write_intent
 from ..outbox.services import current_base_url, enqueue_mail, record_event
 from ..products.models import Product
 from ..products.services import bump_catalog
-from ..rollouts.services import auto_pause, rolling_out, ships_on
+from ..rollouts.services import auto_pause, rolling_out
 from ..stats.models import InstallSeen
 from ..timeutil import rfc3339
+from ..updates.rules import ships_on
 from .models import FailureGroup, FailureInstall
 
 log = logging.getLogger(__name__)

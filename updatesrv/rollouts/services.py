@@ -4,11 +4,9 @@ stepping-stone version, and per-channel emergency stops."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from packaging.version import Version
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +19,6 @@ from ..releases.errors import ReleaseNotFound
 from ..releases.models import Release
 from ..textinput import check_text
 from ..timeutil import parse_rfc3339
-from ..updates import rules
 from ..versions import parse_version
 from .models import EmergencyStop, RampStep
 
@@ -96,16 +93,6 @@ def apply_rollout_fields(release: Release, data: dict[str, Any], now: dt.datetim
                 release.rollout_percent = percent  # steps increase: the last due one wins
                 step.applied_at = now
             release.ramp_steps.append(step)
-
-
-def ships_on(release_version: str, release_platforms: Iterable[str], version: str,
-             platform: str) -> bool:
-    """A release ships ``version`` on ``platform``: the same version (by PEP 440, so 2.0
-    is 2.0.0) with a file for that platform or for any platform. Which rollouts a failure
-    spike pauses; one pure rule, for anyone else who asks the same question."""
-    if Version(release_version) != Version(version):
-        return False
-    return not platform or bool({platform, rules.ANY_PLATFORM} & set(release_platforms))
 
 
 def auto_pause(session: Session, release: Release, reason: str) -> None:

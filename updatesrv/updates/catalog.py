@@ -23,8 +23,9 @@ from ..products.platforms import BUILTIN_NAMES, product_platforms
 from ..releases.models import Artifact, Release
 from ..rollouts.models import EmergencyStop
 from ..trust.statements import SignedHeaders
-from ..versions import ANY_PLATFORM, to_semver, version_key
+from ..versions import to_semver, version_key
 from . import rules
+from .rules import ANY_PLATFORM
 
 KIND_PREFERENCE = ("full", "installer", "delta")
 

@@ -85,9 +85,24 @@ def notice_applies_to_release(affected: str | SpecifierSet, channels: Sequence[s
                               release_platforms: Iterable[str]) -> bool:
     """A notice applies to a release (auto-halt, holds): its version in the range, its
     channel listed, and a file for one of the notice's platforms (or for any platform)."""
-    if platforms and not (set(release_platforms) & {*platforms, ANY_PLATFORM}):
+    if platforms and not ships_on_any(release_platforms, platforms):
         return False
     return notice_applies(affected, channels, (), version, channel, None)
+
+
+def ships_on_any(release_platforms: Iterable[str], platforms: Iterable[str]) -> bool:
+    """A release has a file for one of ``platforms``, or a file for any platform."""
+    return bool(set(release_platforms) & {*platforms, ANY_PLATFORM})
+
+
+def ships_on(release_version: str, release_platforms: Iterable[str], version: str,
+             platform: str) -> bool:
+    """A release ships ``version`` on ``platform``: the same version (by PEP 440, so 2.0
+    is 2.0.0) with a file for that platform or for any platform (no platform: any file).
+    Which rollouts a failure spike pauses."""
+    if Version(release_version) != Version(version):
+        return False
+    return not platform or ships_on_any(release_platforms, (platform,))
 
 
 def release_public(draft: bool, published_at: dt.datetime | None,
