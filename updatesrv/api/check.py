@@ -64,6 +64,15 @@ def platform_arg(catalog: Catalog, args: Mapping[str, str]) -> str | None:
     return catalog.reported_platform(args.get("platform"))
 
 
+def note_refused_platform(rt: Runtime, catalog: Catalog, sent: str,
+                          exc: InvalidInput) -> None:
+    """Refused, but not forgotten: the vendor's dashboard lists the unknown platform ids
+    installs sent, with counts. The check and every compatible feed note a refusal here
+    (an input that is not a platform id at all is not listed)."""
+    if exc.extra.get("known_platforms") is not None and PLATFORM_RE.match(sent):
+        rt.recorder.rejected.add(catalog.product_id, sent, utcnow())
+
+
 def parse_install_id(value: str | None, field: str = "install_id") -> str | None:
     """An install id (or an updater's staging id) as the check and the feeds accept it."""
     if not value:
@@ -101,11 +110,8 @@ def answer_check(rt: Runtime, config: Mapping[str, Any], product: str,
     try:
         platform = platform_arg(catalog, args)
     except InvalidInput as exc:
-        # Refused, but not forgotten: the vendor's dashboard lists ids installs sent.
-        sent = args.get("platform") or ""
-        if note_refused and exc.extra.get("known_platforms") is not None \
-                and PLATFORM_RE.match(sent):
-            rt.recorder.rejected.add(catalog.product_id, sent, utcnow())
+        if note_refused:
+            note_refused_platform(rt, catalog, args.get("platform") or "", exc)
         raise
     install_id = parse_install_id(args.get("install_id"))
     shown = shown_arg(args)

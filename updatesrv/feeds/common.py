@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from packaging.version import InvalidVersion, Version
 
 from .. import runtime
+from ..api.check import note_refused_platform
 from ..api.helpers import base_url
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
@@ -27,17 +28,19 @@ from .servable import servable
 bp = Blueprint("feeds", __name__, url_prefix="/u/<product>")
 
 
-def resolve_platform(catalog: Catalog, os: str | None, arch: str | None) -> str | None:
-    """The product platform an updater on (os, arch) installs. An explicit ?platform=
-    wins; otherwise the first of OS-ARCH, OS_ARCH, OS alone (and, without an arch, any
-    OS-something) the product has files for. None leaves only 'any' files eligible."""
+def resolve_platform(catalog: Catalog, os: str | None, arch: str | None,
+                     field: str = "platform") -> str | None:
+    """The product platform an updater on (os, arch) installs. An explicit ?platform= wins
+    (the check's rule: a registered id, or an alias of exactly one of the product's
+    platforms); otherwise the first of OS-ARCH, OS_ARCH, OS alone (and, without an arch,
+    any OS-something) the product has files for; otherwise the one registered platform
+    the updater's OS/arch names (catalog.updater_platform), or 400 naming ``field`` and
+    the known ids. Only a product that names no platform at all (every file is 'any')
+    answers None, which leaves the 'any' files. A refused id is noted for the vendor's
+    dashboard, as the check notes it."""
     explicit = request.args.get("platform")
     if explicit:
-        if explicit not in catalog.platforms and explicit != "any":
-            raise InvalidInput(f"{catalog.slug} has no files for platform {explicit!r}; it has "
-                               f"{', '.join(sorted(catalog.platforms)) or 'none yet'}",
-                               field="platform")
-        return explicit
+        return noting_refusal(catalog, explicit, lambda: catalog.reported_platform(explicit))
     if os is None:
         return None
     os_names = OS_ALIASES[os]
@@ -53,7 +56,18 @@ def resolve_platform(catalog: Catalog, os: str | None, arch: str | None) -> str 
                 for a in ARCH_ALIASES[preferred]:
                     if f"{o}-{a}" in catalog.platforms:
                         return f"{o}-{a}"
-    return None
+    if not catalog.own_platforms:
+        return None
+    sent = os if arch is None else f"{os}-{arch}"
+    return noting_refusal(catalog, sent, lambda: catalog.updater_platform(os, arch, field))
+
+
+def noting_refusal(catalog: Catalog, sent: str, resolve: Callable[[], str | None]) -> str | None:
+    try:
+        return resolve()
+    except InvalidInput as exc:
+        note_refused_platform(runtime(current_app), catalog, sent, exc)
+        raise
 
 
 def feed_catalog(product: str, fmt: str) -> Catalog:

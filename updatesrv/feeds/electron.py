@@ -94,7 +94,7 @@ def _serve(product: str, filename: str) -> Response:
     catalog = feed_catalog(product, "electron")
     channel = parse_channel(catalog, match["channel"])
     platform = resolve_platform(catalog, OS_BY_SUFFIX[match["os"]],
-                                ARCH_BY_SUFFIX[match["arch"]])
+                                ARCH_BY_SUFFIX[match["arch"]], field="filename")
     version = parse_feed_version(request.args.get("version"))
     staging_id = parse_install_id(request.headers.get("x-user-staging-id"),
                                   "x-user-staging-id")

@@ -25,6 +25,7 @@ from .common import (
     download_url,
     feed_catalog,
     notes_with_notices,
+    noting_refusal,
     now,
     os_name,
     parse_channel,
@@ -51,10 +52,11 @@ def _platform(catalog: Catalog, value: str) -> str | None:
     if value in catalog.platforms:
         return value
     os, _, arch = value.partition("-")
-    if os_name(os) is None and value not in catalog.registry:
-        # A typo must not silently become "macOS": say which ids the product knows.
-        catalog.reported_platform(value)
-    return resolve_platform(catalog, os_name(os) or "macos", arch_name(arch) if arch else None)
+    if os_name(os) is None or (arch and arch_name(arch) is None):
+        # Not Electron's OS-arch: the check's rule (a registered id, or an alias of exactly
+        # one platform), so a typo is refused rather than silently becoming "macOS".
+        return noting_refusal(catalog, value, lambda: catalog.reported_platform(value))
+    return resolve_platform(catalog, os_name(os), arch_name(arch) if arch else None)
 
 
 @bp.get("/squirrel/<platform>/<version>")

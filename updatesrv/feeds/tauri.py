@@ -71,7 +71,7 @@ def tauri_update(product: str, target: str, arch: str, current_version: str) -> 
     version = parse_feed_version(current_version, "current_version")
     query = UpdateQuery(
         version=version, channel=parse_channel(catalog, request.args.get("channel")),
-        platform=resolve_platform(catalog, os, cpu), now=now(),
+        platform=resolve_platform(catalog, os, cpu, field="target"), now=now(),
         install_id=parse_install_id(request.args.get("install_id"), "install_id"))
     body, etag = answer("tauri", catalog, query, (),
                         lambda decision, base: render(decision, catalog, base))

@@ -95,7 +95,7 @@ def velopack_feed(product: str, channel: str) -> Response:
     query = UpdateQuery(
         version=parse_feed_version(request.args.get("localVersion"), "localVersion"),
         channel=parse_channel(catalog, product_channel),
-        platform=resolve_platform(catalog, os, None), now=now(),
+        platform=resolve_platform(catalog, os, None, field="channel"), now=now(),
         install_id=parse_install_id(request.args.get("stagingId"), "stagingId"))
     body, etag = answer("velopack", catalog, query, (),
                         lambda decision, base: render(decision, catalog, query, base))

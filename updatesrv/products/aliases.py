@@ -85,13 +85,41 @@ def reported_platform(value: str | None, own: Sequence[str], registry: Collectio
     candidates = alias_candidates(platform, own)
     if len(candidates) == 1:
         return candidates[0]
+    raise _refused(platform, candidates, own, registry, product, "platform")
+
+
+def updater_platform(os: str, arch: str | None, own: Sequence[str],
+                     registry: Collection[str], product: str, field: str) -> str:
+    """The registered platform of an updater on (os, arch) that the product has no file
+    for (the feeds first take a platform with files): by the alias rule of
+    ``reported_platform``, one of the product's own platforms, else one of the registry
+    (valid, not declared yet, as the check takes it); several or none is refused, naming
+    ``field`` (the part of the feed URL that said the OS/arch) and the known ids, instead
+    of silently answering with only the 'any' files and the wrong notices."""
+    name = os if arch is None else f"{os}-{arch}"
+    candidates: list[str] = []
+    for pool in (own, sorted(registry)):
+        if name in pool:  # linux-aarch64 and linux-arm64 are both registered
+            return name
+        candidates = alias_candidates(name, pool)
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            break
+    raise _refused(name, candidates, own, registry, product, field, feed=True)
+
+
+def _refused(platform: str, candidates: list[str], own: Sequence[str],
+             registry: Collection[str], product: str, field: str,
+             feed: bool = False) -> InvalidInput:
     known = list(own) or sorted(registry)
+    fix = (" (or add ?platform=ID to the feed URL)" if feed else "")
     if candidates:
-        raise InvalidInput(
+        return InvalidInput(
             f"platform {platform!r} could mean {', '.join(candidates)}: send the exact id "
-            f"of the platform this install runs on", field="platform",
+            f"of the platform this install runs on{fix}", field=field,
             known_platforms=known, candidates=candidates)
-    raise InvalidInput(
+    return InvalidInput(
         f"platform {platform!r} is not a platform of {product}: known platforms are "
-        f"{', '.join(known)}. Send one of these ids (the notices and files of this product "
-        "are filed under them)", field="platform", known_platforms=known)
+        f"{', '.join(known)}. Send one of these ids{fix} (the notices and files of this "
+        "product are filed under them)", field=field, known_platforms=known)

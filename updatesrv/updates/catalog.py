@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from ..deltas.models import Delta
 from ..i18n.content import best_locale
 from ..notices.models import SEVERITIES, Notice
-from ..products.aliases import reported_platform
+from ..products.aliases import reported_platform, updater_platform
 from ..products.models import Product
 from ..products.platforms import BUILTIN_NAMES, product_platforms
 from ..releases.models import Artifact, Release
@@ -237,6 +237,10 @@ class Catalog:
     def reported_platform(self, value: str | None) -> str | None:
         """The platform an install reported, as this product names it (400 otherwise)."""
         return reported_platform(value, self.own_platforms, self.registry, self.slug)
+
+    def updater_platform(self, os: str, arch: str | None, field: str) -> str:
+        """The registered platform of an updater on (os, arch) without files (400 otherwise)."""
+        return updater_platform(os, arch, self.own_platforms, self.registry, self.slug, field)
 
     def channels_up_to(self, channel: str) -> frozenset[str]:
         """The channel and every more stable one: a beta install also gets stable."""
