@@ -72,3 +72,11 @@ def test_notice_page_draws_the_funnel_and_dashboard_shows_feedback(owner, api, c
     assert b"Affected installs: 1. Told: 1. Shown: 0. Moved off: 0." in page
     dashboard = owner.get("/console/acme/p/ledgerly/").data
     assert b"Feedback: 1 affected" in dashboard
+    # "I am affected", then "the workaround did not help" from the same install: still one
+    # affected person, and the page says what each number counts (issue 19).
+    client.post(f"/api/v1/products/{product}/notices/{notice['id']}/feedback",
+                json={"kind": "workaround_failed", "install_id": "i-1"})
+    text = owner.get(f"/console/acme/p/ledgerly/notices/{notice['id']}").text
+    assert ("everyone who answered about the workaround is counted as affected): "
+            "1 affected · 0 workaround helped · 1 did not help") in text
+    assert "Affected installs: distinct installs that checked" in text
