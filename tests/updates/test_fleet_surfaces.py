@@ -1,17 +1,21 @@
 """Every surface tells the same installs as the check (issue 19). A fleet of simulated
 installs (versions released and not, pre-releases, two channels, three platforms and
 "did not say") checks a real app; then each surface is asked the same question with the
-same catalog: the public notices API, "Am I affected?", the Squirrel feed's notes, the
+same catalog: the public notices API, "Am I affected?", every compatible feed (the notes
+of the release it offers: Squirrel.Mac, electron-updater, Tauri, Velopack, Sparkle), the
 reach count, the console's preview count, subscription mail filters, OSV and the notice
-pages' affected releases. Each must name exactly the check's affected set.
+pages' affected releases. Each must name exactly the check's affected set, and each feed
+offers an update to exactly the installs the check offers one to.
 Database-backed: SQLite, and PostgreSQL with UPDATESRV_TEST_DATABASE_URL (25-35 s on
 two shared cores)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
+import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,13 +48,54 @@ NOTICES = [
     {"title": "Everything but 2.0", "affected": ">=1.0,!=2.0"},
 ]
 Combo = tuple[str, str, str | None]
+# A well-formed minisign signature file (Tauri's feed serves it; nothing verifies it here).
+MINISIGN = "\n".join([
+    "untrusted comment: signature from minisign secret key",
+    base64.b64encode(b"Ed" + bytes(range(8)) + bytes(64)).decode(),
+    "trusted comment: timestamp:0\tfile:ledgerly",
+    base64.b64encode(bytes(64)).decode()]) + "\n"
+NOTICE_LINK = re.compile(r"/known-issues/([A-Z0-9]+-[0-9]+-[0-9]+)")
+
+
+def _feed_notes(kind: str, response: Any) -> set[str] | None:
+    """The notices a feed's answer names in the notes of the release it offers; None when
+    it offers nothing."""
+    if response.status_code == 204:
+        return None
+    assert response.status_code == 200, (kind, response.data)
+    if kind == "electron":
+        if b"files: []" in response.data:
+            return None
+        return set(NOTICE_LINK.findall(response.data.decode()))
+    if kind == "velopack":
+        assets = response.json["Assets"]
+        return set(NOTICE_LINK.findall(assets[0]["NotesMarkdown"])) if assets else None
+    if kind == "sparkle":
+        items = ET.fromstring(response.data).findall("./channel/item")
+        if not items:
+            return None
+        return set(NOTICE_LINK.findall(items[0].findtext("description") or ""))
+    return set(NOTICE_LINK.findall(json.loads(response.data)["notes"]))
+
+
+FEEDS = {
+    "squirrel": "/u/ledgerly/squirrel/{platform}/{version}?channel={channel}",
+    "electron": "/u/ledgerly/electron/{channel}.yml?version={version}&platform={platform}",
+    "tauri": "/u/ledgerly/tauri/linux/x86_64/{version}?channel={channel}&platform={platform}",
+    "velopack": ("/u/ledgerly/velopack/releases.{channel}.json?localVersion={version}"
+                 "&platform={platform}"),
+    "sparkle": ("/u/ledgerly/sparkle/appcast.xml?version={version}&channel={channel}"
+                "&platform={platform}"),
+}
 
 
 @pytest.fixture
 def fleet(api: Any, product: str) -> dict[str, Any]:
     assert api.patch("/api/v1/products/ledgerly",
-                     json={"feed_formats": ["squirrel"]}).status_code == 200
-    all_files = [artifact(p, i) for i, p in enumerate(PLATFORMS[:3])]
+                     json={"feed_formats": list(FEEDS)}).status_code == 200
+    # What every feed needs of a file (electron sha512, Velopack SHA1, Tauri's signature).
+    all_files = [artifact(p, i, sha512=f"{i + 1:0128x}", sha1=f"{i + 1:040x}",
+                          minisign_signature=MINISIGN) for i, p in enumerate(PLATFORMS[:3])]
     for version in RELEASED:
         assert api.post("/api/v1/products/ledgerly/releases", json={
             "version": version, "artifacts": all_files}).status_code == 201
@@ -78,11 +123,13 @@ def test_every_surface_tells_the_installs_the_check_tells(app, api, client, flee
     # The check, install by install (recorded, as installs are).
     told: dict[str, set[str]] = {n: set() for n in ids}
     by_combo: dict[Combo, set[str]] = {}
+    updates: dict[Combo, str | None] = {}
     for install_id, version, channel, platform in installs:
         body = client.get(f"/api/v1/products/ledgerly/check?{_query(version, channel, platform)}"
                           f"&install_id={install_id}").json
         names = {n["id"] for n in body["notices"]}
         by_combo.setdefault((version, channel, platform), names)
+        updates[(version, channel, platform)] = (body["update"] or {}).get("version")
         assert by_combo[(version, channel, platform)] == names  # one answer per combo
         for notice_id in names:
             told[notice_id].add(install_id)
@@ -99,7 +146,7 @@ def test_every_surface_tells_the_installs_the_check_tells(app, api, client, flee
     # The public notices API and "Am I affected?".
     api_answers: dict[Combo, set[str]] = {}
     page_answers: dict[Combo, set[str]] = {}
-    feed_answers: dict[Combo, set[str] | None] = {}
+    feed_answers: dict[str, dict[Combo, set[str] | None]] = {kind: {} for kind in FEEDS}
     for combo in by_combo:
         query = _query(*combo)
         api_answers[combo] = {n["id"] for n in client.get(
@@ -109,17 +156,19 @@ def test_every_surface_tells_the_installs_the_check_tells(app, api, client, flee
         page_answers[combo] = set(re.findall(r"/known-issues/([A-Z0-9-]+)\"",
                                              listed.group(1))) if listed else set()
         version, channel, platform = combo
-        # The Squirrel feed carries the notices in the offered release's notes.
-        feed = client.get(f"/u/ledgerly/squirrel/{platform or 'macos'}/{version}"
-                          f"?channel={channel}") if platform else None
-        feed_answers[combo] = (set(re.findall(r"/known-issues/([A-Z0-9-]+)",
-                                              json.loads(feed.data)["notes"]))
-                               if feed is not None and feed.status_code == 200 else None)
+        if platform is None:
+            continue  # an updater always says its OS
+        # Each feed carries the notices in the offered release's notes.
+        for kind, url in FEEDS.items():
+            feed_answers[kind][combo] = _feed_notes(kind, client.get(
+                url.format(platform=platform, version=version, channel=channel)))
     assert spread(api_answers) == told
     assert spread(page_answers) == told
-    offered = {c: a for c, a in feed_answers.items() if a is not None}
-    assert offered, "some installs are offered an update through the feed"
-    assert all(offered[c] == by_combo[c] for c in offered)
+    for kind, answers in feed_answers.items():
+        offered = {c: a for c, a in answers.items() if a is not None}
+        assert offered, f"some installs are offered an update through the {kind} feed"
+        assert set(offered) == {c for c in answers if updates[c]}, kind
+        assert all(offered[c] == by_combo[c] for c in offered), kind
 
     runtime(app).recorder.flush()
     with app.test_request_context():
