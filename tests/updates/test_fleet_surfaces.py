@@ -4,8 +4,9 @@ installs (versions released and not, pre-releases, two channels, three platforms
 same catalog: the public notices API, "Am I affected?", every compatible feed (the notes
 of the release it offers: Squirrel.Mac, electron-updater, Tauri, Velopack, Sparkle), the
 reach count, the console's preview count, subscription mail filters, OSV and the notice
-pages' affected releases. Each must name exactly the check's affected set, and each feed
-offers an update to exactly the installs the check offers one to.
+pages' affected releases, the release pages' known issues and the auto-halt of rolling-out
+releases. Each must name exactly the check's affected set, and each feed offers an update
+to exactly the installs the check offers one to.
 Database-backed: SQLite, and PostgreSQL with UPDATESRV_TEST_DATABASE_URL (25-35 s on
 two shared cores)."""
 
@@ -26,8 +27,10 @@ from updatesrv import runtime
 from updatesrv.console.notices import _reach as console_preview_count
 from updatesrv.db import db, utcnow
 from updatesrv.notices.models import Notice
+from updatesrv.notices.services import halt_rollouts
 from updatesrv.products.models import Product
 from updatesrv.reach.services import affected_installs
+from updatesrv.releases.models import Release
 from updatesrv.subscriptions.fanout import matches as mail_matches
 from updatesrv.updates.catalog import catalog_notice
 
@@ -204,12 +207,50 @@ def test_every_surface_tells_the_installs_the_check_tells(app, api, client, flee
             assert sorted(linked, key=Version) == expected, notice_id
         assert catalog.revision > 0
 
+    # A release page lists the notices the check tells some install of that version of
+    # (on some channel and platform).
+    releases = {"2.1rc1": "beta", **dict.fromkeys(RELEASED, "stable")}
+    for version in releases:
+        told_here = set().union(*(ask(client, by_combo, (version, ch, p))
+                                  for ch in CHANNELS for p in PLATFORMS))
+        page = client.get(f"/p/ledgerly/releases/{version}").text
+        section = re.search(r'<section class="card" aria-labelledby="rn-h">(.*?)</section>',
+                            page, re.S)
+        listed = set(NOTICE_LINK.findall(section.group(1).split("Fixed in")[0])) \
+            if section else set()
+        assert listed == told_here, version
+        assert version != "1.0" or listed, "1.0 has known issues"
 
-def by_combo_or_ask(client: Any, by_combo: dict[Combo, set[str]], version: str,
-                    channel: str) -> set[str]:
-    """The check's answer for (version, channel, no platform)."""
-    combo = (version, channel, None)
+    # Auto-halt: a critical notice pauses exactly the rolling-out releases whose version,
+    # channel and platforms the check tells of it (in one transaction, rolled back).
+    with app.test_request_context():
+        rows = db.session.query(Release).join(Product).filter(Product.slug == "ledgerly").all()
+        for row in rows:
+            row.rollout_percent = 50
+        db.session.flush()
+        for notice_id in ids:
+            notice = db.session.query(Notice).filter_by(public_id=notice_id).one()
+            halted = set(halt_rollouts(db.session, notice))
+            expected_halt = {v for v, ch in releases.items()
+                             if any(notice_id in ask(client, by_combo, (v, ch, p))
+                                    for p in PLATFORMS[:3])}
+            assert halted == expected_halt, notice_id
+            assert notice_id != ids[1] or halted == {"1.0"}  # "Old crash": <1.1
+            for row in rows:
+                row.paused = False
+            db.session.flush()
+        db.session.rollback()
+
+
+def ask(client: Any, by_combo: dict[Combo, set[str]], combo: Combo) -> set[str]:
+    """The check's notices for one (version, channel, platform)."""
     if combo not in by_combo:
         by_combo[combo] = {n["id"] for n in client.get(
             f"/api/v1/products/ledgerly/check?{_query(*combo)}").json["notices"]}
     return by_combo[combo]
+
+
+def by_combo_or_ask(client: Any, by_combo: dict[Combo, set[str]], version: str,
+                    channel: str) -> set[str]:
+    """The check's answer for (version, channel, no platform)."""
+    return ask(client, by_combo, (version, channel, None))
