@@ -279,6 +279,13 @@ export class UpdateClient {
       throw new RequestRejected(`${reply.url.split("?")[0]} was not found (HTTP 404): is `
                                 + `${this.server} the right server address?`, 404, detail);
     }
+    if (reply.status >= 400 && reply.status < 500 && fields["field"] === "platform") {
+      // Say what this install sent (as the Python client does): the integrator typed it, or
+      // it is this machine's default, and must change it to one of the product's ids.
+      throw new RequestRejected(`the server refused the platform this install sent `
+                                + `('${this.platform}'): ${detail || reply.status}`,
+                                reply.status, detail);
+    }
     if (reply.status >= 400 && reply.status < 500) {
       throw new RequestRejected(`the server refused the check: ${detail || reply.status}`,
                                 reply.status, detail);

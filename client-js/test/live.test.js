@@ -70,6 +70,16 @@ describe("check", () => {
   });
 });
 
+describe("an unknown platform (issue 19)", () => {
+  test("is refused, naming the platform this install sent and the known ids", async () => {
+    const result = await client({ platform: "wndows" }).check();
+    assert.equal(result.error.name, "RequestRejected");
+    assert.match(result.error.message, /platform this install sent \('wndows'\)/);
+    assert.match(result.error.message, new RegExp(WIN));
+    assert.deepEqual(result.notices, []);
+  });
+});
+
 describe("saved answers", () => {
   test("a fresh saved answer is used, then revalidated with a 304", async () => {
     const clock = new Clock();
