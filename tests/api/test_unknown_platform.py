@@ -99,7 +99,9 @@ def test_client_and_cli_say_which_platform_they_sent(catalog, live_server, capsy
 def test_dashboard_lists_unknown_platform_ids_installs_sent(app, api, catalog, client):
     for _ in range(3):
         assert check(api, "wndows").status_code == 400
-    assert check(api, "linux-x86_64").status_code == 200  # registered: not listed
+    assert check(api, "linux-x86_64").status_code == 200  # registered: answered
+    assert check(api, "windows-x86_64").status_code == 200  # its own: not listed
+    assert check(api, "any").status_code == 200
     assert check(api, "bad id!").status_code == 400  # not an id at all: not listed
     runtime(app).recorder.flush()
     app.config["WTF_CSRF_ENABLED"] = False
@@ -107,5 +109,13 @@ def test_dashboard_lists_unknown_platform_ids_installs_sent(app, api, catalog, c
     page = client.get("/console/acme/p/ledgerly/").text
     section = re.search(r'id="unknown-platforms".*?</section>', page, re.S)
     assert section, "the dashboard lists unknown platform ids"
-    rows = re.findall(r"<code>([^<]+)</code></td><td>(\d+)</td>", section.group(0))
-    assert rows == [("wndows", "3")]
+
+    def rows(table: str) -> list[tuple[str, str]]:
+        found = re.search(rf'<table id="{table}">.*?</table>', section.group(0), re.S)
+        assert found, table
+        return re.findall(r"<code>([^<]+)</code></td><td>(\d+)</td>", found.group(0))
+
+    assert rows("refused-platforms") == [("wndows", "3")]
+    # A built-in id the product has not declared (nor files for) was answered, and is
+    # listed apart so the vendor finds out too.
+    assert rows("undeclared-platforms") == [("linux-x86_64", "1")]

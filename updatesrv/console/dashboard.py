@@ -23,9 +23,10 @@ from ..notices import services as notices
 from ..notices.models import RESOLVED_STATUSES, SEVERITIES
 from ..products import services as products
 from ..products.models import Product
+from ..products.platforms import product_platforms
 from ..releases import services as releases
 from ..rollouts import services as rollouts
-from ..stats.rejected import rejected_platforms
+from ..stats.rejected import rejected_platforms, undeclared_platforms
 from ..stats.services import active_installs
 from . import forms
 from .auth import (
@@ -123,6 +124,8 @@ def dashboard(vendor: str, product: str) -> View:
                            open_notices=open_notices, chart=_installs_chart(counts),
                            total_installs=sum(counts.values()),
                            unknown_platforms=rejected_platforms(db.session, prod.id, since),
+                           undeclared_platforms=undeclared_platforms(
+                               db.session, prod.id, since, product_platforms(db.session, prod)),
                            alarms=failure_alarms(prod))
 
 

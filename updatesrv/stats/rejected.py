@@ -1,19 +1,23 @@
 """Platform ids that installs sent and the product does not know. The check refuses them
 (400, naming the known ids), so such an install hears nothing; the vendor's dashboard lists
 the ids with counts so a vendor who forgot to declare a platform finds out. Buffered in
-memory with the check counts and written by the same flush."""
+memory with the check counts and written by the same flush. The dashboard also lists the
+built-in ids installs were answered on that the product has not declared (nor uploaded
+files for): valid installs that get only the files and notices for every platform."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..db import upsert
-from .models import RejectedPlatform
+from ..updates.rules import ANY_PLATFORM
+from .models import CheckCount, RejectedPlatform
 
 # (day, product id, platform id)
 RejectedKey = tuple[dt.date, int, str]
@@ -65,4 +69,18 @@ def rejected_platforms(session: Session, product_id: int,
         sa.select(RejectedPlatform.platform, total)
         .where(RejectedPlatform.product_id == product_id, RejectedPlatform.day >= since)
         .group_by(RejectedPlatform.platform).order_by(total.desc(), RejectedPlatform.platform))
+    return [(platform, int(n)) for platform, n in rows]
+
+
+def undeclared_platforms(session: Session, product_id: int, since: dt.date,
+                         own: Collection[str]) -> list[tuple[str, int]]:
+    """(platform id, answered checks) since ``since`` for the ids installs reported that are
+    not among the product's own platforms (``own``: declared, or used by its files), most
+    frequent first. Installs that said no platform, or 'any', are not listed."""
+    total = sa.func.sum(CheckCount.checks)
+    rows = session.execute(
+        sa.select(CheckCount.platform, total)
+        .where(CheckCount.product_id == product_id, CheckCount.day >= since,
+               CheckCount.platform.not_in(["", ANY_PLATFORM, *own]))
+        .group_by(CheckCount.platform).order_by(total.desc(), CheckCount.platform))
     return [(platform, int(n)) for platform, n in rows]
